@@ -1,0 +1,150 @@
+//! Test helpers for Portcullis: what provider crates' tests and apps' own login tests
+//! need to check the exact requests a provider receives.
+//!
+//! * [`form_is`] — a `mockito` matcher for a form body with exactly these fields;
+//! * [`basic_auth`] — the `Authorization` header value for client_secret_basic;
+//! * [`callback_for`] — the callback a provider would send for an authorization URL;
+//! * [`query_of`] — a URL's query as a sorted map, to assert every parameter;
+//! * [`s256_challenge`] — the PKCE challenge a verifier must produce.
+
+#![forbid(unsafe_code)]
+
+use std::collections::BTreeMap;
+
+use portcullis::{AuthorizationUrl, CallbackParams, Url};
+
+/// The query parameters of `url`, sorted by name. Repeated names keep the last value.
+pub fn query_of(url: &Url) -> BTreeMap<String, String> {
+    url.query_pairs().into_owned().collect()
+}
+
+/// Parses an `application/x-www-form-urlencoded` body into a sorted list of pairs.
+pub fn form_fields(body: &[u8]) -> Vec<(String, String)> {
+    let mut fields: Vec<(String, String)> =
+        url::form_urlencoded::parse(body).into_owned().collect();
+    fields.sort();
+    fields
+}
+
+/// A `mockito` request matcher: the form body has exactly `expected` fields — no field
+/// missing, none extra, none repeated.
+///
+/// On mismatch it prints both lists to stderr, so the failing test shows why mockito
+/// answered 501.
+///
+/// ```
+/// # async fn f(server: &mut mockito::Server) {
+/// server.mock("POST", "/token")
+///     .match_request(portcullis_testkit::form_is(&[("grant_type", "authorization_code"), ("code", "c")]))
+///     .create_async().await;
+/// # }
+/// ```
+pub fn form_is(
+    expected: &[(&str, &str)],
+) -> impl Fn(&mockito::Request) -> bool + Send + Sync + 'static {
+    let mut expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    expected.sort();
+    move |request| {
+        let actual = form_fields(request.body().map(Vec::as_slice).unwrap_or_default());
+        let matches = actual == expected;
+        if !matches {
+            eprintln!("form body mismatch:\n  expected {expected:?}\n  actual   {actual:?}");
+        }
+        matches
+    }
+}
+
+/// The `Authorization` header for HTTP Basic client authentication (RFC 6749 §2.3.1:
+/// id and secret form-urlencoded, joined by `:`, base64-encoded).
+pub fn basic_auth(client_id: &str, client_secret: &str) -> String {
+    let encode = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    format!(
+        "Basic {}",
+        base64(format!("{}:{}", encode(client_id), encode(client_secret)).as_bytes())
+    )
+}
+
+/// The callback a provider sends after the user approved: `code` plus the `state` from
+/// the authorization URL.
+///
+/// # Panics
+///
+/// If the URL has no `state` parameter.
+pub fn callback_for(authorization: &AuthorizationUrl, code: &str) -> CallbackParams {
+    let state = query_of(&authorization.url)
+        .remove("state")
+        .expect("the authorization URL has a state");
+    CallbackParams::new(code, state)
+}
+
+/// The PKCE S256 challenge of `verifier` (RFC 7636 §4.2): base64url(SHA-256(verifier))
+/// without padding.
+pub fn s256_challenge(verifier: &str) -> String {
+    use sha2::Digest;
+    base64(&sha2::Sha256::digest(verifier.as_bytes()))
+        .trim_end_matches('=')
+        .replace('+', "-")
+        .replace('/', "_")
+}
+
+/// Standard base64 with padding, written out here so tests check our Basic header
+/// against an encoder that is not the one under test.
+fn base64(input: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
+    for chunk in input.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i)) as usize & 63] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc_4648_vectors() {
+        for (input, output) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(input.as_bytes()), output);
+        }
+    }
+
+    #[test]
+    fn s256_matches_rfc_7636_appendix_b() {
+        assert_eq!(
+            s256_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+    }
+
+    #[test]
+    fn basic_auth_form_encodes_first() {
+        assert_eq!(
+            basic_auth("id", "s e:c"),
+            format!("Basic {}", base64(b"id:s+e%3Ac"))
+        );
+    }
+}

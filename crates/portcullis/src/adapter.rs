@@ -1,0 +1,93 @@
+//! The app's user store: the [`UserAdapter`] trait and the [`Key`] it is keyed by.
+
+use std::fmt;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::error::StoreError;
+
+/// A provider identity: provider id + provider user id, e.g. `github` + `1234`.
+///
+/// The same key always names the same user, so it is what the store looks users up by.
+/// Its [`Display`](fmt::Display) form, `github:1234`, is Lucia's key id, so keys stored
+/// by a Lucia app carry over.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Key {
+    provider_id: String,
+    provider_user_id: String,
+}
+
+impl Key {
+    /// A key from its two halves.
+    pub fn new(provider_id: impl Into<String>, provider_user_id: impl Into<String>) -> Self {
+        Key {
+            provider_id: provider_id.into(),
+            provider_user_id: provider_user_id.into(),
+        }
+    }
+
+    /// The provider id (`github`).
+    pub fn provider_id(&self) -> &str {
+        &self.provider_id
+    }
+
+    /// The user's id at the provider (`1234`).
+    pub fn provider_user_id(&self) -> &str {
+        &self.provider_user_id
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.provider_id, self.provider_user_id)
+    }
+}
+
+/// The app's user store, keyed by provider identity ([`Key`]).
+///
+/// Portcullis calls it to find the user behind a sign-in
+/// ([`ProviderSession::existing_user`](crate::ProviderSession)), to create a user on
+/// first sign-in, and to link another identity to an existing user. The app owns the
+/// user type and the attributes it creates users with.
+///
+/// [`MemoryAdapter`](crate::MemoryAdapter) is an in-memory implementation for tests and
+/// quick starts; `portcullis-sqlx` stores users in SQLite or Postgres.
+///
+/// Implementations must be cheap to clone (share a pool or an `Arc`): every
+/// [`ProviderSession`](crate::ProviderSession) holds a clone.
+#[async_trait]
+pub trait UserAdapter: Clone + Send + Sync + 'static {
+    /// The app's user.
+    type User: fmt::Debug + Clone + Send + Sync + 'static;
+    /// The user's id in the app.
+    type UserId: fmt::Debug + Clone + Send + Sync + 'static;
+    /// What the app creates a user from (name, email, role, …).
+    type Attributes: Send + Sync + 'static;
+
+    /// The id of `user`.
+    fn user_id(user: &Self::User) -> Self::UserId;
+
+    /// The user `key` belongs to, if any.
+    async fn user_by_key(&self, key: &Key) -> Result<Option<Self::User>, StoreError>;
+
+    /// Creates a user and its first key, atomically: either both are stored or neither.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::KeyExists`] when `key` already belongs to a user — including when a
+    /// concurrent call created it first. Nothing is stored then.
+    async fn create_user(
+        &self,
+        key: &Key,
+        attributes: Self::Attributes,
+    ) -> Result<Self::User, StoreError>;
+
+    /// Links `key` to an existing user (Lucia's `createPersistentKey`).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::KeyExists`] when `key` already belongs to a user (this one or
+    /// another); [`StoreError::UserNotFound`] when the user does not exist.
+    async fn add_key(&self, user_id: &Self::UserId, key: &Key) -> Result<(), StoreError>;
+}

@@ -1,0 +1,470 @@
+//! [`OAuthClient`]: a provider bound to an app's client configuration and user store,
+//! and the [`OAuthProvider`] trait it implements — the whole sign-in flow, once.
+
+use async_trait::async_trait;
+use oauth2::basic::{
+    BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
+};
+use oauth2::{
+    AuthType, AuthUrl, AuthorizationCode, ClientId, CsrfToken, EndpointMaybeSet, EndpointNotSet,
+    EndpointSet, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError,
+    RevocationUrl, Scope, StandardRevocableToken, TokenUrl,
+};
+
+use crate::adapter::{Key, UserAdapter};
+use crate::authorization::{AuthorizationUrl, PendingAuthorization};
+use crate::callback::CallbackParams;
+use crate::config::ClientConfig;
+use crate::error::{CallbackError, Error, Phase, RequestError, RequestErrorKind};
+use crate::http::{HttpClient, invalid_response};
+use crate::provider::{
+    ClientAuth, Endpoints, Pkce, Provider, ProviderUser, Refresh, Revoke, UserRequest,
+};
+use crate::session::ProviderSession;
+use crate::token::{TokenResponse, Tokens};
+
+/// A sign-in provider bound to the app's user store: Lucia's `OAuthProvider`.
+///
+/// [`OAuthClient`] implements it for every provider crate. It is object safe, so apps
+/// can keep several providers of the same user type behind `dyn OAuthProvider`.
+///
+/// The whole flow, against a local stand-in for GitHub:
+///
+/// ```
+/// use portcullis::{CallbackParams, ClientConfig, MemoryAdapter, OAuthClient, OAuthProvider};
+/// use portcullis_github::GitHub;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let mut server = mockito::Server::new_async().await;
+/// # server.mock("POST", "/login/oauth/access_token").with_header("content-type", "application/json")
+/// #     .with_body(r#"{"access_token":"gho_x","token_type":"bearer","scope":"read:user"}"#).create_async().await;
+/// # server.mock("GET", "/user").with_header("content-type", "application/json")
+/// #     .with_body(r#"{"id":1,"login":"octocat","name":"The Octocat","email":null,"avatar_url":"https://a/1"}"#)
+/// #     .create_async().await;
+/// let store = MemoryAdapter::<String>::new();
+/// let github = OAuthClient::new(
+///     GitHub::new(),
+///     ClientConfig::new("client-id", "client-secret")
+///         .redirect_uri("http://localhost:3000/login/github/callback".parse()?),
+///     store.clone(),
+/// )?
+/// # .with_endpoints(portcullis::Provider::endpoints(&GitHub::new()).rebased(&server.url())?)
+/// ;
+///
+/// // 1. `GET /login/github`: send the user to GitHub, keep `pending` (encrypted cookie).
+/// let auth = github.authorization_url();
+/// let pending = auth.pending;
+/// # let state = pending.state().to_owned();
+///
+/// // 2. `GET /login/github/callback?code=…&state=…`: validate and sign in.
+/// # let query = format!("code=the-code&state={state}");
+/// let params = CallbackParams::from_query(&query)?;
+/// let session = github.validate_callback(&params, &pending).await?;
+/// let user = match session.existing_user.clone() {
+///     Some(user) => user,
+///     None => session.create_user(session.profile().name.unwrap_or_default()).await?,
+/// };
+/// assert_eq!(session.provider_user.login, "octocat");
+/// assert_eq!(session.key().to_string(), "github:1");
+/// assert_eq!(user.attributes, "The Octocat");
+/// # Ok(())
+/// # }
+/// ```
+#[async_trait]
+pub trait OAuthProvider: Send + Sync {
+    /// The provider's typed user.
+    type User: ProviderUser;
+    /// The app's user store.
+    type Adapter: UserAdapter;
+
+    /// The provider id stored in user keys (`github`).
+    fn id(&self) -> &str;
+
+    /// Starts a sign-in: the URL to redirect the user to, with a fresh `state` (and PKCE
+    /// challenge, and `nonce` for OpenID Connect requests), and the
+    /// [`PendingAuthorization`] to keep until the callback.
+    fn authorization_url(&self) -> AuthorizationUrl;
+
+    /// Validates the provider's redirect back and returns the session.
+    ///
+    /// Checks, in order: the provider's `error=…` (e.g. the user pressed "Cancel"), that
+    /// `pending` belongs to this provider, the `state` (constant-time), the `iss`
+    /// parameter when present (RFC 9207), and that a `code` is present. Then exchanges
+    /// the code (with the PKCE verifier), fetches the provider user and looks the user
+    /// up in the store.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Callback`] for a callback that must not be exchanged;
+    /// [`Error::Request`] when the provider fails; [`Error::Store`] when the store does.
+    async fn validate_callback(
+        &self,
+        callback: &CallbackParams,
+        pending: &PendingAuthorization,
+    ) -> Result<ProviderSession<Self::User, Self::Adapter>, Error>;
+
+    /// The bare flow `validate_callback` is built on, for apps that check `state`
+    /// themselves: exchanges `code` (with the PKCE `code_verifier` for PKCE providers),
+    /// fetches the provider user and looks the user up (Lucia's
+    /// `validateCallback(code)`).
+    ///
+    /// # Errors
+    ///
+    /// As [`OAuthProvider::validate_callback`], without the callback checks.
+    async fn validate_code(
+        &self,
+        code: &str,
+        code_verifier: Option<&str>,
+    ) -> Result<ProviderSession<Self::User, Self::Adapter>, Error>;
+}
+
+type Oauth2Client = oauth2::Client<
+    BasicErrorResponse,
+    TokenResponse,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointMaybeSet,
+    EndpointSet,
+>;
+
+/// A [`Provider`] bound to the app's [`ClientConfig`] and [`UserAdapter`]: the type that
+/// runs sign-ins. Build one per provider at start-up and share it.
+pub struct OAuthClient<P: Provider, A: UserAdapter> {
+    provider: P,
+    config: ClientConfig,
+    endpoints: Endpoints,
+    http: HttpClient,
+    adapter: A,
+    oauth2: Oauth2Client,
+}
+
+impl<P: Provider, A: UserAdapter> OAuthClient<P, A> {
+    /// Binds `provider` to the app's registration and user store, with a default
+    /// [`HttpClient`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when the provider needs a redirect URI and `config` has none.
+    pub fn new(provider: P, config: ClientConfig, adapter: A) -> Result<Self, Error> {
+        if P::INFO.requires_redirect_uri && config.redirect_uri.is_none() {
+            return Err(Error::Config(format!(
+                "{} needs a redirect URI: set ClientConfig::redirect_uri",
+                P::INFO.name
+            )));
+        }
+        let endpoints = provider.endpoints();
+        let oauth2 = oauth2_client::<P>(&config, &endpoints);
+        Ok(OAuthClient {
+            provider,
+            config,
+            endpoints,
+            http: HttpClient::new(),
+            adapter,
+            oauth2,
+        })
+    }
+
+    /// Uses other endpoints: a proxy, a staging server, a mock in tests.
+    #[must_use]
+    pub fn with_endpoints(mut self, endpoints: Endpoints) -> Self {
+        self.oauth2 = oauth2_client::<P>(&self.config, &endpoints);
+        self.endpoints = endpoints;
+        self
+    }
+
+    /// Uses a shared or differently configured HTTP client.
+    #[must_use]
+    pub fn with_http_client(mut self, http: HttpClient) -> Self {
+        self.http = http;
+        self
+    }
+
+    /// The provider.
+    pub fn provider(&self) -> &P {
+        &self.provider
+    }
+
+    /// The endpoints in use.
+    pub fn endpoints(&self) -> &Endpoints {
+        &self.endpoints
+    }
+
+    /// The user store.
+    pub fn adapter(&self) -> &A {
+        &self.adapter
+    }
+
+    /// Exchanges an authorization code for tokens. Never retried: a code is single-use.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Request`] with [`Phase::TokenExchange`].
+    pub async fn exchange_code(
+        &self,
+        code: &str,
+        code_verifier: Option<&str>,
+    ) -> Result<Tokens, Error> {
+        let mut request = self
+            .oauth2
+            .exchange_code(AuthorizationCode::new(code.to_owned()));
+        if let Some(verifier) = code_verifier {
+            request = request.set_pkce_verifier(PkceCodeVerifier::new(verifier.to_owned()));
+        }
+        let http = self.http.for_oauth2(P::INFO.id, Phase::TokenExchange);
+        let response = request
+            .request_async(&http)
+            .await
+            .map_err(|e| oauth2_error(P::INFO.id, Phase::TokenExchange, e))?;
+        self.tokens(Phase::TokenExchange, response)
+    }
+
+    /// Fetches the provider's user with `tokens`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Request`] with [`Phase::UserInfo`].
+    pub async fn fetch_user(&self, tokens: &Tokens) -> Result<P::User, Error> {
+        self.provider
+            .fetch_user(UserRequest {
+                http: &self.http,
+                provider: P::INFO.id,
+                client_id: &self.config.client_id,
+                tokens,
+                endpoints: &self.endpoints,
+            })
+            .await
+    }
+
+    fn tokens(&self, phase: Phase, response: TokenResponse) -> Result<Tokens, Error> {
+        response
+            .into_tokens()
+            .map_err(|kind| RequestError::new(P::INFO.id, phase, kind).into())
+    }
+
+    fn scopes(&self) -> Vec<String> {
+        let mut scopes: Vec<String> = Vec::new();
+        let all = P::INFO
+            .default_scopes
+            .iter()
+            .copied()
+            .chain(self.config.scopes.iter().map(String::as_str));
+        for scope in all {
+            if !scopes.iter().any(|s| s == scope) {
+                scopes.push(scope.to_owned());
+            }
+        }
+        scopes
+    }
+}
+
+impl<P: Refresh, A: UserAdapter> OAuthClient<P, A> {
+    /// Gets fresh tokens with a refresh token. When the provider does not rotate the
+    /// refresh token, the returned tokens keep the one passed in.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Request`] with [`Phase::Refresh`]; `invalid_grant` means the user must
+    /// sign in again.
+    pub async fn refresh(&self, refresh_token: &RefreshToken) -> Result<Tokens, Error> {
+        let http = self.http.for_oauth2(P::INFO.id, Phase::Refresh);
+        let response = self
+            .oauth2
+            .exchange_refresh_token(refresh_token)
+            .request_async(&http)
+            .await
+            .map_err(|e| oauth2_error(P::INFO.id, Phase::Refresh, e))?;
+        Ok(self
+            .tokens(Phase::Refresh, response)?
+            .refreshed(refresh_token))
+    }
+}
+
+impl<P: Revoke, A: UserAdapter> OAuthClient<P, A> {
+    /// Revokes an access or refresh token (RFC 7009), e.g. on sign-out.
+    ///
+    /// ```no_run
+    /// # use portcullis::{OAuthClient, Revoke, Tokens, UserAdapter};
+    /// # async fn sign_out<P: Revoke, A: UserAdapter>(client: &OAuthClient<P, A>, tokens: &Tokens)
+    /// #     -> Result<(), portcullis::Error> {
+    /// if let Some(refresh_token) = tokens.refresh_token() {
+    ///     client.revoke(refresh_token.clone()).await?;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Request`] with [`Phase::Revoke`]; [`Error::Config`] when the endpoints
+    /// have no revocation URL.
+    pub async fn revoke(&self, token: impl Into<StandardRevocableToken>) -> Result<(), Error> {
+        let request = self
+            .oauth2
+            .revoke_token(token.into())
+            .map_err(|e| Error::Config(e.to_string()))?;
+        let http = self.http.for_oauth2(P::INFO.id, Phase::Revoke);
+        request
+            .request_async(&http)
+            .await
+            .map_err(|e| oauth2_error(P::INFO.id, Phase::Revoke, e))
+    }
+}
+
+#[async_trait]
+impl<P: Provider, A: UserAdapter> OAuthProvider for OAuthClient<P, A> {
+    type User = P::User;
+    type Adapter = A;
+
+    fn id(&self) -> &str {
+        P::INFO.id
+    }
+
+    fn authorization_url(&self) -> AuthorizationUrl {
+        let scopes = self.scopes();
+        let mut request = self
+            .oauth2
+            .authorize_url(CsrfToken::new_random)
+            .add_scopes(scopes.iter().cloned().map(Scope::new));
+        let code_verifier = match P::INFO.pkce {
+            Pkce::S256 => {
+                let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+                request = request.set_pkce_challenge(challenge);
+                Some(verifier.secret().clone())
+            }
+            Pkce::None => None,
+        };
+        // An OpenID Connect request (scope `openid`) binds the ID token to this sign-in.
+        let nonce = scopes
+            .iter()
+            .any(|s| s == "openid")
+            .then(|| CsrfToken::new_random().secret().clone());
+        if let Some(nonce) = &nonce {
+            request = request.add_extra_param("nonce", nonce.clone());
+        }
+        for (name, value) in self.provider.authorization_params() {
+            request = request.add_extra_param(name, value);
+        }
+        for (name, value) in &self.config.authorization_params {
+            request = request.add_extra_param(name.clone(), value.clone());
+        }
+        let (url, state) = request.url();
+        AuthorizationUrl {
+            url,
+            pending: PendingAuthorization::new(
+                P::INFO.id,
+                state.secret().clone(),
+                code_verifier,
+                nonce,
+            ),
+        }
+    }
+
+    async fn validate_callback(
+        &self,
+        callback: &CallbackParams,
+        pending: &PendingAuthorization,
+    ) -> Result<ProviderSession<P::User, A>, Error> {
+        if let Some(error) = callback.error() {
+            return Err(error.into());
+        }
+        if pending.provider() != P::INFO.id {
+            return Err(CallbackError::ProviderMismatch {
+                expected: P::INFO.id.to_owned(),
+                found: pending.provider().to_owned(),
+            }
+            .into());
+        }
+        let state = callback.state().ok_or(CallbackError::MissingState)?;
+        if !pending.state_matches(state) {
+            return Err(CallbackError::StateMismatch.into());
+        }
+        if let (Some(found), Some(expected)) = (callback.iss(), &self.endpoints.issuer)
+            && found != expected
+        {
+            return Err(CallbackError::IssuerMismatch {
+                expected: expected.clone(),
+                found: found.to_owned(),
+            }
+            .into());
+        }
+        let code = callback.code().ok_or(CallbackError::MissingCode)?;
+        self.validate_code(code, pending.code_verifier()).await
+    }
+
+    async fn validate_code(
+        &self,
+        code: &str,
+        code_verifier: Option<&str>,
+    ) -> Result<ProviderSession<P::User, A>, Error> {
+        let tokens = self.exchange_code(code, code_verifier).await?;
+        let user = self.fetch_user(&tokens).await?;
+        let key = Key::new(P::INFO.id, user.provider_user_id());
+        let existing_user = self.adapter.user_by_key(&key).await?;
+        Ok(ProviderSession::new(
+            P::INFO.id,
+            user,
+            tokens,
+            existing_user,
+            self.adapter.clone(),
+        ))
+    }
+}
+
+impl<P: Provider + std::fmt::Debug, A: UserAdapter + std::fmt::Debug> std::fmt::Debug
+    for OAuthClient<P, A>
+{
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuthClient")
+            .field("provider", &self.provider)
+            .field("config", &self.config)
+            .field("endpoints", &self.endpoints)
+            .field("adapter", &self.adapter)
+            .finish_non_exhaustive()
+    }
+}
+
+fn oauth2_client<P: Provider>(config: &ClientConfig, endpoints: &Endpoints) -> Oauth2Client {
+    let client = oauth2::Client::new(ClientId::new(config.client_id.clone()))
+        .set_auth_uri(AuthUrl::from_url(endpoints.authorization.clone()))
+        .set_token_uri(TokenUrl::from_url(endpoints.token.clone()))
+        .set_revocation_url_option(endpoints.revocation.clone().map(RevocationUrl::from_url))
+        .set_auth_type(match P::INFO.client_auth {
+            ClientAuth::Basic => AuthType::BasicAuth,
+            ClientAuth::RequestBody => AuthType::RequestBody,
+        });
+    let client = match &config.client_secret {
+        Some(secret) => client.set_client_secret(secret.clone()),
+        None => client,
+    };
+    match &config.redirect_uri {
+        Some(uri) => client.set_redirect_uri(RedirectUrl::from_url(uri.clone())),
+        None => client,
+    }
+}
+
+/// Maps `oauth2`'s error. Our HTTP layer already turned every error response into a
+/// [`RequestError`], so what is left is a body `oauth2` could not parse — reported by
+/// field, never with the body, which may hold tokens.
+fn oauth2_error<T: oauth2::ErrorResponse>(
+    provider: &str,
+    phase: Phase,
+    error: RequestTokenError<RequestError, T>,
+) -> Error {
+    let kind = match error {
+        RequestTokenError::Request(e) => return e.into(),
+        RequestTokenError::Parse(e, _body) => invalid_response(&e),
+        RequestTokenError::Other(message) => RequestErrorKind::InvalidResponse {
+            field: None,
+            reason: message,
+        },
+        RequestTokenError::ServerResponse(_) => RequestErrorKind::InvalidResponse {
+            field: None,
+            reason: "unexpected error response".to_owned(),
+        },
+    };
+    RequestError::new(provider, phase, kind).into()
+}

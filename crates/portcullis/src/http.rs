@@ -1,0 +1,646 @@
+//! The one HTTP client every provider request goes through, and how its responses are
+//! judged.
+//!
+//! Safe defaults live here, once: redirects are never followed (a token endpoint that
+//! redirects is an SSRF vector), every request has a connect and a total timeout, bodies
+//! are capped, every request carries `User-Agent: portcullis/<version>` and
+//! `Accept: application/json`, and each request is traced in a `tracing` span with the
+//! provider, phase, method, host and path, status and duration — never the query string,
+//! a header or a body, which may hold secrets.
+
+use std::time::{Duration, Instant};
+
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use tracing::Instrument;
+use url::Url;
+
+use crate::error::{Error, OAuthErrorResponse, Phase, RequestError, RequestErrorKind};
+
+/// The `User-Agent` sent unless the app sets its own. GitHub and Reddit refuse requests
+/// without one.
+pub const USER_AGENT: &str = concat!("portcullis/", env!("CARGO_PKG_VERSION"));
+
+/// The HTTP client shared by all providers.
+///
+/// Cheap to clone (it shares one connection pool); build one per app and hand it to
+/// every [`OAuthClient`](crate::OAuthClient) with
+/// [`with_http_client`](crate::OAuthClient::with_http_client).
+///
+/// ```
+/// use std::time::Duration;
+/// use portcullis::HttpClient;
+///
+/// let http = HttpClient::builder()
+///     .timeout(Duration::from_secs(10))
+///     .max_body_bytes(512 * 1024)
+///     .build()?;
+/// # Ok::<(), portcullis::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct HttpClient {
+    inner: reqwest::Client,
+    max_body_bytes: usize,
+}
+
+impl HttpClient {
+    /// Default connect timeout: 5 seconds.
+    pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+    /// Default total timeout per request, body included: 15 seconds.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
+    /// Default response body limit: 1 MiB. Real token and user responses are a few KiB.
+    pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+
+    /// A client with the default timeouts, body limit and `User-Agent`.
+    ///
+    /// # Panics
+    ///
+    /// Only if the TLS backend cannot be initialised, as [`reqwest::Client::new`] does.
+    /// Use [`HttpClient::builder`] to get that as an error instead.
+    pub fn new() -> Self {
+        Self::builder()
+            .build()
+            .expect("the default HTTP client configuration is valid")
+    }
+
+    /// Starts configuring a client.
+    pub fn builder() -> HttpClientBuilder {
+        HttpClientBuilder {
+            connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,
+            timeout: Self::DEFAULT_TIMEOUT,
+            max_body_bytes: Self::DEFAULT_MAX_BODY_BYTES,
+            user_agent: USER_AGENT.to_owned(),
+        }
+    }
+
+    /// Wraps a `reqwest::Client` the app built itself (proxies, custom roots, …).
+    ///
+    /// Build it with `redirect(reqwest::redirect::Policy::none())` and with timeouts:
+    /// Portcullis cannot change them afterwards. The body limit and the
+    /// `User-Agent`/`Accept` headers still apply.
+    pub fn from_reqwest(client: reqwest::Client) -> Self {
+        HttpClient {
+            inner: client,
+            max_body_bytes: Self::DEFAULT_MAX_BODY_BYTES,
+        }
+    }
+
+    /// The response body limit in bytes.
+    pub fn max_body_bytes(&self) -> usize {
+        self.max_body_bytes
+    }
+
+    /// Sends one request and reads its body within the limits.
+    pub(crate) async fn execute(
+        &self,
+        provider: &str,
+        phase: Phase,
+        mut request: reqwest::Request,
+    ) -> Result<Response, RequestError> {
+        let headers = request.headers_mut();
+        headers
+            .entry(header::ACCEPT)
+            .or_insert(HeaderValue::from_static("application/json"));
+        headers
+            .entry(header::USER_AGENT)
+            .or_insert(HeaderValue::from_static(USER_AGENT));
+
+        let url = request.url();
+        let span = tracing::debug_span!(
+            "portcullis.request",
+            provider,
+            phase = phase.as_str(),
+            method = %request.method(),
+            host = url.host_str().unwrap_or_default(),
+            path = url.path(),
+            status = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+        );
+        let started = Instant::now();
+        let result = self
+            .send_and_read(provider, phase, request)
+            .instrument(span.clone())
+            .await;
+        span.record("duration_ms", started.elapsed().as_millis() as u64);
+        match &result {
+            Ok(response) => {
+                span.record("status", response.status.as_u16());
+                tracing::debug!(parent: &span, "provider answered");
+            }
+            Err(error) => tracing::debug!(parent: &span, %error, "request failed"),
+        }
+        result
+    }
+
+    async fn send_and_read(
+        &self,
+        provider: &str,
+        phase: Phase,
+        request: reqwest::Request,
+    ) -> Result<Response, RequestError> {
+        let fail = |kind| RequestError::new(provider, phase, kind);
+        let mut response = self
+            .inner
+            .execute(request)
+            .await
+            .map_err(|e| fail(transport_kind(e)))?;
+        let status = response.status();
+        let headers = std::mem::take(response.headers_mut());
+        let limit = self.max_body_bytes;
+        if response
+            .content_length()
+            .is_some_and(|len| len > limit as u64)
+        {
+            return Err(fail(RequestErrorKind::BodyTooLarge { limit }));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| fail(transport_kind(e)))?
+        {
+            if body.len() + chunk.len() > limit {
+                return Err(fail(RequestErrorKind::BodyTooLarge { limit }));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Response {
+            provider: provider.to_owned(),
+            phase,
+            status,
+            headers,
+            body,
+        })
+    }
+
+    /// Runs an `oauth2` request (token, refresh, revocation) through this client.
+    ///
+    /// `oauth2` parses only clean 200 JSON responses here: every error shape is turned
+    /// into a [`RequestError`] first by [`Response::into_oauth2`].
+    async fn execute_oauth2(
+        &self,
+        provider: &str,
+        phase: Phase,
+        request: oauth2::HttpRequest,
+    ) -> Result<oauth2::HttpResponse, RequestError> {
+        let (parts, body) = request.into_parts();
+        let url = Url::parse(&parts.uri.to_string()).map_err(|e| {
+            RequestError::new(
+                provider,
+                phase,
+                RequestErrorKind::Transport(format!("invalid endpoint URL: {e}").into()),
+            )
+        })?;
+        let mut request = reqwest::Request::new(parts.method, url);
+        *request.headers_mut() = parts.headers;
+        *request.body_mut() = Some(body.into());
+        self.execute(provider, phase, request).await?.into_oauth2()
+    }
+
+    /// This client as `oauth2` sees it, for one provider and phase.
+    pub(crate) fn for_oauth2<'a>(&'a self, provider: &'a str, phase: Phase) -> Oauth2Http<'a> {
+        Oauth2Http {
+            http: self,
+            provider,
+            phase,
+        }
+    }
+
+    pub(crate) fn request(&self, method: Method, url: Url) -> reqwest::RequestBuilder {
+        self.inner.request(method, url)
+    }
+}
+
+impl Default for HttpClient {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// [`HttpClient`] as an `oauth2` HTTP client, tagged with the provider and phase.
+pub(crate) struct Oauth2Http<'a> {
+    http: &'a HttpClient,
+    provider: &'a str,
+    phase: Phase,
+}
+
+impl<'c> oauth2::AsyncHttpClient<'c> for Oauth2Http<'_> {
+    type Error = RequestError;
+    type Future = std::pin::Pin<
+        Box<
+            dyn std::future::Future<Output = Result<oauth2::HttpResponse, RequestError>>
+                + Send
+                + 'c,
+        >,
+    >;
+
+    fn call(&'c self, request: oauth2::HttpRequest) -> Self::Future {
+        Box::pin(self.http.execute_oauth2(self.provider, self.phase, request))
+    }
+}
+
+/// Configures an [`HttpClient`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct HttpClientBuilder {
+    connect_timeout: Duration,
+    timeout: Duration,
+    max_body_bytes: usize,
+    user_agent: String,
+}
+
+impl HttpClientBuilder {
+    /// How long to wait for a connection. Default: 5 seconds.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long a whole request may take, reading the body included. Default: 15 seconds.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The largest response body accepted. Default: 1 MiB.
+    pub fn max_body_bytes(mut self, limit: usize) -> Self {
+        self.max_body_bytes = limit;
+        self
+    }
+
+    /// The `User-Agent` header. Default: `portcullis/<version>`. Reddit asks for one
+    /// naming your app.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// Builds the client.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] if the TLS backend cannot be initialised or the user agent is
+    /// not a valid header value.
+    pub fn build(self) -> Result<HttpClient, Error> {
+        let inner = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(self.connect_timeout)
+            .timeout(self.timeout)
+            .user_agent(self.user_agent)
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        Ok(HttpClient {
+            inner,
+            max_body_bytes: self.max_body_bytes,
+        })
+    }
+}
+
+fn transport_kind(error: reqwest::Error) -> RequestErrorKind {
+    // reqwest's message can include the URL, and a URL can hold a token in its query.
+    let error = error.without_url();
+    if error.is_timeout() {
+        RequestErrorKind::Timeout
+    } else if error.is_connect() {
+        RequestErrorKind::Connect(Box::new(error))
+    } else {
+        RequestErrorKind::Transport(Box::new(error))
+    }
+}
+
+/// A response read in full, not yet judged.
+#[derive(Debug)]
+pub(crate) struct Response {
+    provider: String,
+    phase: Phase,
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Response {
+    fn fail(&self, kind: RequestErrorKind) -> RequestError {
+        RequestError::new(&self.provider, self.phase, kind)
+    }
+
+    fn content_type(&self) -> Option<&str> {
+        self.headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+    }
+
+    fn media_type(&self) -> Option<String> {
+        self.content_type().map(|c| {
+            c.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        })
+    }
+
+    fn is_json(&self) -> bool {
+        match self.media_type() {
+            // Some providers omit the header on JSON bodies.
+            None => true,
+            Some(m) => m == "application/json" || m.ends_with("+json") || m == "text/json",
+        }
+    }
+
+    fn retry_after(&self) -> Option<Duration> {
+        if !matches!(self.status.as_u16(), 429 | 503) {
+            return None;
+        }
+        let value = self.headers.get(header::RETRY_AFTER)?.to_str().ok()?;
+        value.trim().parse().ok().map(Duration::from_secs)
+    }
+
+    /// The error for a non-success response: an OAuth error object when the body is one
+    /// (RFC 6749 §5.2 — also used by userinfo endpoints per RFC 6750 §3), otherwise an
+    /// unexpected response with a short excerpt.
+    fn error_response(&self) -> RequestError {
+        let retry_after = self.retry_after();
+        let kind = match serde_json::from_slice::<OAuthErrorResponse>(&self.body) {
+            Ok(response) if !response.error.is_empty() => RequestErrorKind::OAuth {
+                status: self.status.as_u16(),
+                response,
+            },
+            _ => RequestErrorKind::UnexpectedResponse {
+                status: self.status.as_u16(),
+                content_type: self.content_type().map(str::to_owned),
+                excerpt: excerpt(&self.body),
+            },
+        };
+        self.fail(kind).with_retry_after(retry_after)
+    }
+
+    /// A successful answer that is not the JSON we asked for. The body is left out: it
+    /// may be a token response in another format.
+    fn wrong_content_type(&self) -> RequestError {
+        self.fail(RequestErrorKind::UnexpectedResponse {
+            status: self.status.as_u16(),
+            content_type: self.content_type().map(str::to_owned),
+            excerpt: String::new(),
+        })
+    }
+
+    /// Judges a token-endpoint response and hands `oauth2` a clean 200 JSON body.
+    ///
+    /// Tolerates what real providers send: an OAuth error with HTTP 200 (GitHub), any
+    /// 2xx for success, an `application/x-www-form-urlencoded` body (GitHub without an
+    /// `Accept` header, some older servers), a missing `Content-Type`.
+    fn into_oauth2(self) -> Result<oauth2::HttpResponse, RequestError> {
+        if !self.status.is_success() {
+            return Err(self.error_response());
+        }
+        let body = if self.phase == Phase::Revoke {
+            // RFC 7009 §2.2: the body of a successful revocation is ignored.
+            Vec::new()
+        } else if self.media_type().as_deref() == Some("application/x-www-form-urlencoded") {
+            form_to_json(&self.body)
+        } else if self.is_json() {
+            self.body.clone()
+        } else {
+            return Err(self.wrong_content_type());
+        };
+        if let Ok(probe) = serde_json::from_slice::<ErrorProbe>(&body)
+            && probe.access_token.is_none()
+            && let Some(response) = probe.into_response()
+        {
+            return Err(self.fail(RequestErrorKind::OAuth {
+                status: self.status.as_u16(),
+                response,
+            }));
+        }
+        let mut response = oauth2::HttpResponse::new(body);
+        *response.status_mut() = StatusCode::OK;
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        Ok(response)
+    }
+
+    /// Judges an API response and parses its JSON body.
+    pub(crate) fn json<T: DeserializeOwned>(self) -> Result<T, RequestError> {
+        if !self.status.is_success() {
+            return Err(self.error_response());
+        }
+        if !self.is_json() {
+            return Err(self.wrong_content_type());
+        }
+        parse_json(&self.body).map_err(|kind| self.fail(kind))
+    }
+}
+
+/// The fields that tell an OAuth error object from a token response.
+#[derive(serde::Deserialize)]
+struct ErrorProbe {
+    error: Option<serde_json::Value>,
+    error_description: Option<String>,
+    error_uri: Option<String>,
+    access_token: Option<serde_json::Value>,
+}
+
+impl ErrorProbe {
+    fn into_response(self) -> Option<OAuthErrorResponse> {
+        let error = match self.error? {
+            serde_json::Value::String(s) if !s.is_empty() => s,
+            _ => return None,
+        };
+        Some(OAuthErrorResponse {
+            error,
+            description: self.error_description,
+            uri: self.error_uri,
+        })
+    }
+}
+
+/// Parses JSON, reporting where and how it failed but never the offending value (a
+/// token response holds secrets).
+pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, RequestErrorKind> {
+    let deserializer = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(deserializer).map_err(|e| invalid_response(&e))
+}
+
+/// Describes a `serde_path_to_error` failure without echoing any value.
+pub(crate) fn invalid_response(
+    error: &serde_path_to_error::Error<serde_json::Error>,
+) -> RequestErrorKind {
+    let inner = error.inner();
+    let path = error.path().to_string();
+    let (field, reason) = match inner.classify() {
+        serde_json::error::Category::Data => {
+            let message = inner.to_string();
+            // serde's "missing field `x`" names the field, not a value: safe to keep.
+            match message
+                .strip_prefix("missing field `")
+                .and_then(|rest| rest.split('`').next())
+            {
+                Some(missing) => {
+                    let field = if path == "." {
+                        missing.to_owned()
+                    } else {
+                        format!("{path}.{missing}")
+                    };
+                    (Some(field), "missing field".to_owned())
+                }
+                None => (Some(path), "wrong type or value".to_owned()),
+            }
+        }
+        serde_json::error::Category::Syntax => (
+            None,
+            format!(
+                "not valid JSON (line {}, column {})",
+                inner.line(),
+                inner.column()
+            ),
+        ),
+        serde_json::error::Category::Eof => (None, "truncated JSON".to_owned()),
+        serde_json::error::Category::Io => (None, "could not read the body".to_owned()),
+    };
+    RequestErrorKind::InvalidResponse {
+        field: field.filter(|f| f != "."),
+        reason,
+    }
+}
+
+/// `a=1&b=x` → `{"a":"1","b":"x"}`; numbers stay strings, which the token parser accepts.
+fn form_to_json(body: &[u8]) -> Vec<u8> {
+    let map: serde_json::Map<String, serde_json::Value> = url::form_urlencoded::parse(body)
+        .map(|(k, v)| (k.into_owned(), serde_json::Value::String(v.into_owned())))
+        .collect();
+    serde_json::to_vec(&map).unwrap_or_default()
+}
+
+/// The first 200 characters of a body, printable characters only.
+fn excerpt(body: &[u8]) -> String {
+    String::from_utf8_lossy(body)
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(200)
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A request to a provider's API, built by a provider crate in
+/// [`Provider::fetch_user`](crate::Provider::fetch_user).
+///
+/// It carries the access token as a bearer token, goes through the shared
+/// [`HttpClient`], and turns every failure into a typed [`Error`].
+#[derive(Debug)]
+#[must_use]
+pub struct ApiRequest<'a> {
+    http: &'a HttpClient,
+    provider: &'a str,
+    builder: reqwest::RequestBuilder,
+}
+
+impl<'a> ApiRequest<'a> {
+    pub(crate) fn new(
+        http: &'a HttpClient,
+        provider: &'a str,
+        method: Method,
+        url: Url,
+        bearer: &str,
+    ) -> Self {
+        let builder = http.request(method, url).bearer_auth(bearer);
+        ApiRequest {
+            http,
+            provider,
+            builder,
+        }
+    }
+
+    /// Adds a header, e.g. GitHub's `X-GitHub-Api-Version` or Twitch's `Client-Id`.
+    pub fn header(mut self, name: &'static str, value: &str) -> Self {
+        self.builder = self.builder.header(name, value);
+        self
+    }
+
+    /// Adds query parameters.
+    pub fn query(mut self, pairs: &[(&str, &str)]) -> Self {
+        self.builder = self.builder.query(pairs);
+        self
+    }
+
+    /// Sends a JSON body (Dropbox's user request is a POST).
+    pub fn json_body(mut self, body: &serde_json::Value) -> Self {
+        self.builder = self
+            .builder
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(body.to_string());
+        self
+    }
+
+    /// Sends the request and parses the JSON response into `T`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Request`] with [`Phase::UserInfo`] for every failure: transport,
+    /// non-2xx status, wrong content type, a body too large or not shaped like `T`.
+    pub async fn send<T: DeserializeOwned>(self) -> Result<T, Error> {
+        let request = self.builder.build().map_err(|e| {
+            RequestError::new(
+                self.provider,
+                Phase::UserInfo,
+                RequestErrorKind::Transport(Box::new(e.without_url())),
+            )
+        })?;
+        let response = self
+            .http
+            .execute(self.provider, Phase::UserInfo, request)
+            .await?;
+        Ok(response.json()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_bodies_become_json_objects() {
+        let json = form_to_json(b"access_token=at&scope=a%2Cb&token_type=bearer");
+        let value: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({"access_token": "at", "scope": "a,b", "token_type": "bearer"})
+        );
+    }
+
+    #[test]
+    fn excerpts_are_short_and_printable() {
+        let body = format!("<html>\n\t<body>{}</body>", "x".repeat(500));
+        let e = excerpt(body.as_bytes());
+        assert!(e.starts_with("<html> <body>xxx"));
+        assert!(e.chars().count() <= 200);
+        assert!(!e.contains('\n'));
+    }
+
+    #[test]
+    fn parse_errors_name_the_field_but_not_the_value() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct T {
+            id: u64,
+            name: String,
+        }
+        let err = parse_json::<T>(br#"{"id":"secret-value","name":"n"}"#).unwrap_err();
+        let message = err.to_string();
+        assert!(message.contains("`id`"), "{message}");
+        assert!(!message.contains("secret-value"), "{message}");
+
+        let err = parse_json::<T>(br#"{"id":1}"#).unwrap_err();
+        assert!(
+            matches!(&err, RequestErrorKind::InvalidResponse { field: Some(f), .. } if f == "name"),
+            "{err:?}"
+        );
+
+        let err = parse_json::<T>(br#"{"id":1,"na"#).unwrap_err();
+        assert_eq!(err.to_string(), "invalid response: truncated JSON");
+    }
+}

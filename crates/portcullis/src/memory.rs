@@ -1,0 +1,147 @@
+//! [`MemoryAdapter`]: a [`UserAdapter`] in memory, for tests and quick starts.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use async_trait::async_trait;
+
+use crate::adapter::{Key, UserAdapter};
+use crate::error::StoreError;
+
+/// A user in a [`MemoryAdapter`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemoryUser<A> {
+    /// The user's id: 1, 2, 3, … in creation order.
+    pub id: u64,
+    /// What the user was created with.
+    pub attributes: A,
+}
+
+/// A [`UserAdapter`] that keeps users in memory. Clones share the same users.
+///
+/// Everything is lost when the process exits: use it in tests and examples, and
+/// `portcullis-sqlx` in apps.
+///
+/// ```
+/// use portcullis::{Key, MemoryAdapter, UserAdapter};
+///
+/// # tokio_test(async {
+/// let store = MemoryAdapter::<String>::new();
+/// let key = Key::new("github", "1");
+/// let user = store.create_user(&key, "Ada".to_owned()).await?;
+/// assert_eq!(store.user_by_key(&key).await?, Some(user));
+/// # Ok::<(), portcullis::StoreError>(())
+/// # });
+/// # fn tokio_test<F: std::future::Future>(f: F) -> F::Output {
+/// #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct MemoryAdapter<A> {
+    inner: Arc<Mutex<Inner<A>>>,
+}
+
+#[derive(Debug)]
+struct Inner<A> {
+    next_id: u64,
+    users: HashMap<u64, MemoryUser<A>>,
+    keys: HashMap<Key, u64>,
+}
+
+impl<A> MemoryAdapter<A> {
+    /// An empty store.
+    pub fn new() -> Self {
+        MemoryAdapter {
+            inner: Arc::new(Mutex::new(Inner {
+                next_id: 1,
+                users: HashMap::new(),
+                keys: HashMap::new(),
+            })),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner<A>> {
+        // A panic while holding the lock cannot leave the maps half-updated: every
+        // mutation below is a single insert after all checks.
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// How many users exist.
+    pub fn user_count(&self) -> usize {
+        self.lock().users.len()
+    }
+
+    /// The keys linked to user `id`, sorted.
+    pub fn keys_of(&self, id: u64) -> BTreeSet<Key> {
+        self.lock()
+            .keys
+            .iter()
+            .filter(|(_, user)| **user == id)
+            .map(|(key, _)| key.clone())
+            .collect()
+    }
+}
+
+impl<A> Clone for MemoryAdapter<A> {
+    fn clone(&self) -> Self {
+        MemoryAdapter {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<A> Default for MemoryAdapter<A> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[async_trait]
+impl<A> UserAdapter for MemoryAdapter<A>
+where
+    A: std::fmt::Debug + Clone + Send + Sync + 'static,
+{
+    type User = MemoryUser<A>;
+    type UserId = u64;
+    type Attributes = A;
+
+    fn user_id(user: &MemoryUser<A>) -> u64 {
+        user.id
+    }
+
+    async fn user_by_key(&self, key: &Key) -> Result<Option<MemoryUser<A>>, StoreError> {
+        let inner = self.lock();
+        Ok(inner
+            .keys
+            .get(key)
+            .and_then(|id| inner.users.get(id))
+            .cloned())
+    }
+
+    async fn create_user(&self, key: &Key, attributes: A) -> Result<MemoryUser<A>, StoreError> {
+        let mut inner = self.lock();
+        if inner.keys.contains_key(key) {
+            return Err(StoreError::KeyExists(key.clone()));
+        }
+        let id = inner.next_id;
+        inner.next_id += 1;
+        let user = MemoryUser { id, attributes };
+        inner.users.insert(id, user.clone());
+        inner.keys.insert(key.clone(), id);
+        Ok(user)
+    }
+
+    async fn add_key(&self, user_id: &u64, key: &Key) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        if !inner.users.contains_key(user_id) {
+            return Err(StoreError::UserNotFound);
+        }
+        if inner.keys.contains_key(key) {
+            return Err(StoreError::KeyExists(key.clone()));
+        }
+        inner.keys.insert(key.clone(), *user_id);
+        Ok(())
+    }
+}

@@ -1,0 +1,298 @@
+//! What a provider crate declares: the [`Provider`] trait, its [`ProviderInfo`], its
+//! typed user ([`ProviderUser`]) and the capability markers [`Refresh`] and [`Revoke`].
+//!
+//! A provider crate holds no flow logic and never sees the user store. It says where the
+//! endpoints are, which scopes, PKCE and client authentication it uses, which extra
+//! authorization parameters it sends, and how to fetch its user. Everything else happens
+//! once, in [`OAuthClient`](crate::OAuthClient).
+
+use std::fmt::Debug;
+
+use async_trait::async_trait;
+use reqwest::Method;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::error::Error;
+use crate::http::{ApiRequest, HttpClient};
+use crate::profile::Profile;
+use crate::token::Tokens;
+
+/// Whether a provider uses PKCE (RFC 7636).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pkce {
+    /// The provider does not support PKCE; none is sent.
+    None,
+    /// An S256 challenge is sent with every authorization request.
+    S256,
+}
+
+/// How the client authenticates at the token endpoint (RFC 6749 §2.3.1).
+///
+/// A client configured without a secret (a public client) sends only `client_id`,
+/// whatever this says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientAuth {
+    /// `Authorization: Basic …` (`client_secret_basic`).
+    Basic,
+    /// `client_id` and `client_secret` in the form body (`client_secret_post`).
+    RequestBody,
+}
+
+/// The facts about a provider, as data: read by [`OAuthClient`](crate::OAuthClient) at
+/// run time and by `cargo xtask docs` to write the provider's documentation.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ProviderInfo {
+    /// The provider id stored in user keys (`github`). Lucia's ids, so keys carry over.
+    pub id: &'static str,
+    /// The provider's display name (`GitHub`).
+    pub name: &'static str,
+    /// The default authorization endpoint.
+    pub authorization_url: &'static str,
+    /// The default token endpoint.
+    pub token_url: &'static str,
+    /// The default revocation endpoint (RFC 7009), for providers with [`Revoke`].
+    pub revocation_url: Option<&'static str>,
+    /// The default user endpoint.
+    pub userinfo_url: Option<&'static str>,
+    /// The issuer identifier checked against a callback's `iss` (RFC 9207).
+    pub issuer: Option<&'static str>,
+    /// Scopes always requested; the app's scopes are added to them.
+    pub default_scopes: &'static [&'static str],
+    /// Whether PKCE is used.
+    pub pkce: Pkce,
+    /// How the client authenticates at the token endpoint.
+    pub client_auth: ClientAuth,
+    /// Whether the provider needs a redirect URI in the client configuration.
+    pub requires_redirect_uri: bool,
+    /// Which field of the provider's user is the provider user id.
+    pub user_id_field: &'static str,
+    /// Where `email_verified` comes from, or why it is always false.
+    pub email_verified_source: &'static str,
+    /// The provider's official documentation for this flow.
+    pub docs_url: &'static str,
+}
+
+/// The endpoints one client talks to.
+///
+/// Built from the provider's [`ProviderInfo`] (or from its options, for self-hosted
+/// servers), and overridable with
+/// [`OAuthClient::with_endpoints`](crate::OAuthClient::with_endpoints) — for a proxy, a
+/// staging server or a mock in tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoints {
+    /// Where the user is sent to sign in.
+    pub authorization: Url,
+    /// Where the code is exchanged for tokens, and tokens refreshed.
+    pub token: Url,
+    /// Where tokens are revoked (RFC 7009).
+    pub revocation: Option<Url>,
+    /// Where the user is fetched. Provider crates may derive further API URLs from it.
+    pub userinfo: Option<Url>,
+    /// The issuer identifier checked against a callback's `iss` parameter (RFC 9207).
+    pub issuer: Option<String>,
+}
+
+impl Endpoints {
+    /// The default endpoints from a provider's [`ProviderInfo`].
+    ///
+    /// # Panics
+    ///
+    /// If a URL in `info` does not parse — a bug in the provider crate, caught by its
+    /// tests.
+    pub fn from_info(info: &ProviderInfo) -> Self {
+        let parse = |url: &str| {
+            Url::parse(url).unwrap_or_else(|e| panic!("{}: invalid endpoint `{url}`: {e}", info.id))
+        };
+        Endpoints {
+            authorization: parse(info.authorization_url),
+            token: parse(info.token_url),
+            revocation: info.revocation_url.map(parse),
+            userinfo: info.userinfo_url.map(parse),
+            issuer: info.issuer.map(str::to_owned),
+        }
+    }
+
+    /// The same endpoints with scheme, host and port replaced by `base`'s, paths kept:
+    /// points a provider at a mock server in tests.
+    ///
+    /// ```
+    /// use portcullis::Endpoints;
+    /// # let info = portcullis::ProviderInfo { id: "x", name: "X",
+    /// #   authorization_url: "https://x.example/authorize", token_url: "https://api.x.example/token",
+    /// #   revocation_url: None, userinfo_url: None, issuer: None, default_scopes: &[],
+    /// #   pkce: portcullis::Pkce::S256, client_auth: portcullis::ClientAuth::Basic,
+    /// #   requires_redirect_uri: true, user_id_field: "id", email_verified_source: "", docs_url: "" };
+    /// let endpoints = Endpoints::from_info(&info).rebased("http://127.0.0.1:1234")?;
+    /// assert_eq!(endpoints.token.as_str(), "http://127.0.0.1:1234/token");
+    /// # Ok::<(), url::ParseError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// If `base` is not an absolute URL.
+    pub fn rebased(&self, base: &str) -> Result<Self, url::ParseError> {
+        let base = Url::parse(base)?;
+        let rebase = |url: &Url| {
+            let mut new = base.clone();
+            new.set_path(url.path());
+            new.set_query(url.query());
+            new
+        };
+        Ok(Endpoints {
+            authorization: rebase(&self.authorization),
+            token: rebase(&self.token),
+            revocation: self.revocation.as_ref().map(rebase),
+            userinfo: self.userinfo.as_ref().map(rebase),
+            issuer: self.issuer.clone(),
+        })
+    }
+}
+
+/// A provider's user, as the provider documents it.
+///
+/// Implemented by each provider crate's user struct (`GitHubUser`, `GoogleUser`, …).
+pub trait ProviderUser:
+    Debug + Clone + Serialize + DeserializeOwned + Send + Sync + 'static
+{
+    /// The stable id of this user at the provider — never a username or an email, which
+    /// can change hands.
+    fn provider_user_id(&self) -> String;
+
+    /// The normalised profile. `email_verified` is true only when the provider says so.
+    fn profile(&self) -> Profile;
+}
+
+/// The provider-specific part of a sign-in, implemented by each provider crate.
+///
+/// ```
+/// use async_trait::async_trait;
+/// use portcullis::{ClientAuth, Error, Pkce, Profile, Provider, ProviderInfo, ProviderUser, UserRequest};
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Debug, Clone, Serialize, Deserialize)]
+/// pub struct AcmeUser { pub id: u64, pub name: String }
+///
+/// impl ProviderUser for AcmeUser {
+///     fn provider_user_id(&self) -> String { self.id.to_string() }
+///     fn profile(&self) -> Profile {
+///         Profile::new(self.provider_user_id()).with_name(Some(self.name.clone()))
+///     }
+/// }
+///
+/// pub struct Acme;
+///
+/// #[async_trait]
+/// impl Provider for Acme {
+///     type User = AcmeUser;
+///     const INFO: ProviderInfo = ProviderInfo {
+///         id: "acme",
+///         name: "Acme",
+///         authorization_url: "https://acme.example/oauth/authorize",
+///         token_url: "https://acme.example/oauth/token",
+///         revocation_url: None,
+///         userinfo_url: Some("https://api.acme.example/me"),
+///         issuer: None,
+///         default_scopes: &["profile"],
+///         pkce: Pkce::S256,
+///         client_auth: ClientAuth::Basic,
+///         requires_redirect_uri: true,
+///         user_id_field: "id",
+///         email_verified_source: "never: Acme does not verify emails",
+///         docs_url: "https://acme.example/docs/oauth",
+///     };
+///
+///     async fn fetch_user(&self, request: UserRequest<'_>) -> Result<AcmeUser, Error> {
+///         request.get(request.userinfo_url()?.clone()).send().await
+///     }
+/// }
+/// ```
+#[async_trait]
+pub trait Provider: Send + Sync + 'static {
+    /// The provider's typed user.
+    type User: ProviderUser;
+
+    /// The provider's facts.
+    const INFO: ProviderInfo;
+
+    /// The endpoints to use. The default reads them from [`Provider::INFO`]; providers
+    /// with self-hosted servers or tenants build them from their options.
+    fn endpoints(&self) -> Endpoints {
+        Endpoints::from_info(&Self::INFO)
+    }
+
+    /// Extra parameters for the authorization URL (Google's `access_type`, Reddit's
+    /// `duration`). Sent after the standard ones.
+    fn authorization_params(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+
+    /// Fetches the signed-in user with the fresh tokens.
+    async fn fetch_user(&self, request: UserRequest<'_>) -> Result<Self::User, Error>;
+}
+
+/// Marks a provider whose tokens can be refreshed: enables
+/// [`OAuthClient::refresh`](crate::OAuthClient::refresh).
+pub trait Refresh: Provider {}
+
+/// Marks a provider that supports token revocation (RFC 7009) at
+/// [`Endpoints::revocation`]: enables [`OAuthClient::revoke`](crate::OAuthClient::revoke).
+pub trait Revoke: Provider {}
+
+/// What [`Provider::fetch_user`] gets: the tokens, the endpoints, and a way to call the
+/// provider's API through the shared client with the access token.
+#[derive(Debug, Clone, Copy)]
+pub struct UserRequest<'a> {
+    pub(crate) http: &'a HttpClient,
+    pub(crate) provider: &'static str,
+    pub(crate) client_id: &'a str,
+    pub(crate) tokens: &'a Tokens,
+    pub(crate) endpoints: &'a Endpoints,
+}
+
+impl<'a> UserRequest<'a> {
+    /// The tokens from the code exchange.
+    pub fn tokens(&self) -> &'a Tokens {
+        self.tokens
+    }
+
+    /// The endpoints this client uses.
+    pub fn endpoints(&self) -> &'a Endpoints {
+        self.endpoints
+    }
+
+    /// The client id (Twitch wants it as a header).
+    pub fn client_id(&self) -> &'a str {
+        self.client_id
+    }
+
+    /// The user endpoint.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when the endpoints have none.
+    pub fn userinfo_url(&self) -> Result<&'a Url, Error> {
+        self.endpoints.userinfo.as_ref().ok_or_else(|| {
+            Error::Config(format!("provider `{}` has no user endpoint", self.provider))
+        })
+    }
+
+    /// A GET request with the access token as bearer token.
+    pub fn get(&self, url: Url) -> ApiRequest<'a> {
+        self.request(Method::GET, url)
+    }
+
+    /// A request with any method, with the access token as bearer token.
+    pub fn request(&self, method: Method, url: Url) -> ApiRequest<'a> {
+        ApiRequest::new(
+            self.http,
+            self.provider,
+            method,
+            url,
+            self.tokens.access_token().secret(),
+        )
+    }
+}

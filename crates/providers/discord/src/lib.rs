@@ -1,0 +1,1 @@
+//! Sign in with Discord for Portcullis (in progress).

@@ -1,0 +1,1 @@
+//! Sign in with Google for Portcullis (in progress).
