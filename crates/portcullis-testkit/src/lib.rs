@@ -5,13 +5,82 @@
 //! * [`basic_auth`] — the `Authorization` header value for client_secret_basic;
 //! * [`callback_for`] — the callback a provider would send for an authorization URL;
 //! * [`query_of`] — a URL's query as a sorted map, to assert every parameter;
-//! * [`s256_challenge`] — the PKCE challenge a verifier must produce.
+//! * [`s256_challenge`] — the PKCE challenge a verifier must produce;
+//! * [`TestProvider`] — a minimal provider for testing the core and apps' own flows.
 
 #![forbid(unsafe_code)]
 
 use std::collections::BTreeMap;
 
-use portcullis::{AuthorizationUrl, CallbackParams, Url};
+use async_trait::async_trait;
+use portcullis::{
+    AuthorizationUrl, CallbackParams, ClientAuth, Error, Pkce, Profile, Provider, ProviderInfo,
+    ProviderUser, Refresh, Revoke, Url, UserRequest,
+};
+use serde::{Deserialize, Serialize};
+
+/// A minimal provider: PKCE S256, HTTP Basic client auth, refresh and revoke, and a
+/// user fetched as JSON from the userinfo endpoint. Point it at a mock server with
+/// [`OAuthClient::with_endpoints`](portcullis::OAuthClient::with_endpoints).
+#[derive(Debug, Clone, Default)]
+pub struct TestProvider;
+
+#[async_trait]
+impl Provider for TestProvider {
+    type User = TestUser;
+
+    const INFO: ProviderInfo = ProviderInfo {
+        id: "test",
+        name: "Test provider",
+        authorization_url: "https://auth.test.invalid/authorize",
+        token_url: "https://auth.test.invalid/token",
+        revocation_url: Some("https://auth.test.invalid/revoke"),
+        userinfo_url: Some("https://auth.test.invalid/userinfo"),
+        issuer: Some("https://auth.test.invalid"),
+        default_scopes: &["profile"],
+        pkce: Pkce::S256,
+        client_auth: ClientAuth::Basic,
+        requires_redirect_uri: true,
+        user_id_field: "id",
+        email_verified_source: "the `email_verified` field",
+        docs_url: "https://auth.test.invalid/docs",
+    };
+
+    async fn fetch_user(&self, request: UserRequest<'_>) -> Result<TestUser, Error> {
+        request.get(request.userinfo_url()?.clone()).send().await
+    }
+}
+
+impl Refresh for TestProvider {}
+impl Revoke for TestProvider {}
+
+/// The user [`TestProvider`] serves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestUser {
+    /// The provider user id.
+    pub id: String,
+    /// The display name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The email.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Whether the email is verified.
+    #[serde(default)]
+    pub email_verified: bool,
+}
+
+impl ProviderUser for TestUser {
+    fn provider_user_id(&self) -> String {
+        self.id.clone()
+    }
+
+    fn profile(&self) -> Profile {
+        Profile::new(self.id.clone())
+            .with_name(self.name.clone())
+            .with_email(self.email.clone(), self.email_verified)
+    }
+}
 
 /// The query parameters of `url`, sorted by name. Repeated names keep the last value.
 pub fn query_of(url: &Url) -> BTreeMap<String, String> {

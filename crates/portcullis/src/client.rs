@@ -6,9 +6,9 @@ use oauth2::basic::{
     BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
 };
 use oauth2::{
-    AuthType, AuthUrl, AuthorizationCode, ClientId, CsrfToken, EndpointMaybeSet, EndpointNotSet,
-    EndpointSet, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError,
-    RevocationUrl, Scope, StandardRevocableToken, TokenUrl,
+    AuthType, AuthUrl, AuthorizationCode, ClientId, CsrfToken, EndpointNotSet, EndpointSet,
+    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError,
+    RevocableToken, Scope, StandardRevocableToken, TokenUrl,
 };
 
 use crate::adapter::{Key, UserAdapter};
@@ -128,7 +128,7 @@ type Oauth2Client = oauth2::Client<
     EndpointSet,
     EndpointNotSet,
     EndpointNotSet,
-    EndpointMaybeSet,
+    EndpointNotSet,
     EndpointSet,
 >;
 
@@ -302,15 +302,57 @@ impl<P: Revoke, A: UserAdapter> OAuthClient<P, A> {
     /// [`Error::Request`] with [`Phase::Revoke`]; [`Error::Config`] when the endpoints
     /// have no revocation URL.
     pub async fn revoke(&self, token: impl Into<StandardRevocableToken>) -> Result<(), Error> {
-        let request = self
-            .oauth2
-            .revoke_token(token.into())
-            .map_err(|e| Error::Config(e.to_string()))?;
-        let http = self.http.for_oauth2(P::INFO.id, Phase::Revoke);
-        request
-            .request_async(&http)
-            .await
-            .map_err(|e| oauth2_error(P::INFO.id, Phase::Revoke, e))
+        // Sent by hand: `oauth2` refuses revocation URLs that are not HTTPS, which rules
+        // out local identity providers in development and tests. Client authentication
+        // follows the provider's `ClientAuth` exactly as `oauth2` does for the token
+        // endpoint (RFC 6749 §2.3.1: id and secret form-urlencoded before Basic).
+        let url =
+            self.endpoints.revocation.clone().ok_or_else(|| {
+                Error::Config(format!("{} has no revocation endpoint", P::INFO.name))
+            })?;
+        let token = token.into();
+        let mut form = vec![("token", token.secret())];
+        if let Some(hint) = token.type_hint() {
+            form.push(("token_type_hint", hint));
+        }
+        let mut request = self.http.request(reqwest::Method::POST, url);
+        let client_id = self.config.client_id.as_str();
+        match (&self.config.client_secret, P::INFO.client_auth) {
+            (Some(client_secret), ClientAuth::Basic) => {
+                let encode = |s: &str| {
+                    url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()
+                };
+                request =
+                    request.basic_auth(encode(client_id), Some(encode(client_secret.secret())));
+            }
+            (Some(client_secret), ClientAuth::RequestBody) => {
+                form.push(("client_id", client_id));
+                form.push(("client_secret", client_secret.secret()));
+            }
+            (None, _) => form.push(("client_id", client_id)),
+        }
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        let request = request
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(body)
+            .build()
+            .map_err(|e| {
+                RequestError::new(
+                    P::INFO.id,
+                    Phase::Revoke,
+                    RequestErrorKind::Transport(Box::new(e.without_url())),
+                )
+            })?;
+        self.http
+            .execute(P::INFO.id, Phase::Revoke, request)
+            .await?
+            .into_oauth2()?;
+        Ok(())
     }
 }
 
@@ -431,7 +473,6 @@ fn oauth2_client<P: Provider>(config: &ClientConfig, endpoints: &Endpoints) -> O
     let client = oauth2::Client::new(ClientId::new(config.client_id.clone()))
         .set_auth_uri(AuthUrl::from_url(endpoints.authorization.clone()))
         .set_token_uri(TokenUrl::from_url(endpoints.token.clone()))
-        .set_revocation_url_option(endpoints.revocation.clone().map(RevocationUrl::from_url))
         .set_auth_type(match P::INFO.client_auth {
             ClientAuth::Basic => AuthType::BasicAuth,
             ClientAuth::RequestBody => AuthType::RequestBody,

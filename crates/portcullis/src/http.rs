@@ -390,7 +390,7 @@ impl Response {
     /// Tolerates what real providers send: an OAuth error with HTTP 200 (GitHub), any
     /// 2xx for success, an `application/x-www-form-urlencoded` body (GitHub without an
     /// `Accept` header, some older servers), a missing `Content-Type`.
-    fn into_oauth2(self) -> Result<oauth2::HttpResponse, RequestError> {
+    pub(crate) fn into_oauth2(self) -> Result<oauth2::HttpResponse, RequestError> {
         if !self.status.is_success() {
             return Err(self.error_response());
         }

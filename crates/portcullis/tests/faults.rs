@@ -1,0 +1,409 @@
+//! Hostile and sloppy providers: every failure is a typed error, in bounded time, with no
+//! secret in it — and the tolerances real providers need still parse.
+
+use std::time::{Duration, Instant};
+
+use mockito::Server;
+use portcullis::{
+    ClientConfig, Error, HttpClient, MemoryAdapter, OAuthClient, Phase, Provider, RefreshToken,
+    RequestErrorKind,
+};
+use portcullis_testkit::TestProvider;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+type Client = OAuthClient<TestProvider, MemoryAdapter<()>>;
+
+const TIMEOUT: Duration = Duration::from_millis(500);
+
+fn client(base: &str) -> Client {
+    OAuthClient::new(
+        TestProvider,
+        ClientConfig::new("cid", "csecret-value")
+            .redirect_uri("http://app.test/cb".parse().unwrap()),
+        MemoryAdapter::new(),
+    )
+    .unwrap()
+    .with_endpoints(TestProvider.endpoints().rebased(base).unwrap())
+    .with_http_client(
+        HttpClient::builder()
+            .timeout(TIMEOUT)
+            .connect_timeout(TIMEOUT)
+            .max_body_bytes(64 * 1024)
+            .build()
+            .unwrap(),
+    )
+}
+
+fn request_kind(err: &Error) -> &RequestErrorKind {
+    match err {
+        Error::Request(e) => e.kind(),
+        other => panic!("expected a request error, got {other:?}"),
+    }
+}
+
+/// Asserts no secret made it into the error's text or debug form.
+fn assert_clean(err: &Error) {
+    let text = format!("{err} {err:?}");
+    for secret in ["csecret-value", "the-code", "SECRET-TOKEN", "old-refresh"] {
+        assert!(!text.contains(secret), "{secret} leaked into {text}");
+    }
+}
+
+async fn token_answers(
+    status: usize,
+    content_type: &str,
+    body: impl AsRef<[u8]>,
+) -> (mockito::ServerGuard, Client) {
+    let mut server = Server::new_async().await;
+    server
+        .mock("POST", "/token")
+        .with_status(status)
+        .with_header("content-type", content_type)
+        .with_body(body)
+        .create_async()
+        .await;
+    let client = client(&server.url());
+    (server, client)
+}
+
+/// A raw TCP server that runs `serve` on each connection.
+async fn raw_server<F, Fut>(serve: F) -> String
+where
+    F: Fn(tokio::net::TcpStream) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(serve(stream));
+        }
+    });
+    format!("http://{addr}")
+}
+
+async fn read_request(stream: &mut tokio::net::TcpStream) {
+    let mut buf = [0u8; 4096];
+    let _ = stream.read(&mut buf).await;
+}
+
+#[tokio::test]
+async fn html_500_is_unexpected_with_an_excerpt() {
+    let (_s, client) = token_answers(500, "text/html", "<h1>Internal Server Error</h1>").await;
+    let err = client.exchange_code("the-code", None).await.unwrap_err();
+    assert!(
+        matches!(request_kind(&err), RequestErrorKind::UnexpectedResponse { status: 500, excerpt, .. } if excerpt.contains("Internal Server Error")),
+        "{err:?}"
+    );
+    assert!(!err.is_retryable());
+    assert_clean(&err);
+}
+
+#[tokio::test]
+async fn empty_502() {
+    let (_s, client) = token_answers(502, "text/plain", "").await;
+    let err = client.exchange_code("the-code", None).await.unwrap_err();
+    assert!(
+        matches!(
+            request_kind(&err),
+            RequestErrorKind::UnexpectedResponse { status: 502, .. }
+        ),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn rate_limited_refresh_is_retryable_after_the_given_time() {
+    let mut server = Server::new_async().await;
+    server
+        .mock("POST", "/token")
+        .with_status(429)
+        .with_header("retry-after", "30")
+        .with_body("slow down")
+        .create_async()
+        .await;
+    let client = client(&server.url());
+    let err = client
+        .refresh(&RefreshToken::new("old-refresh".into()))
+        .await
+        .unwrap_err();
+    assert!(err.is_retryable(), "{err:?}");
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(30)));
+    let Error::Request(request) = &err else {
+        unreachable!()
+    };
+    assert_eq!(request.phase(), Phase::Refresh);
+    assert_clean(&err);
+}
+
+#[tokio::test]
+async fn invalid_truncated_and_wrongly_shaped_json() {
+    for (body, expect) in [
+        ("{not json", "not valid JSON"),
+        (
+            r#"{"access_token":"SECRET-TOKEN","token_ty"#,
+            "truncated JSON",
+        ),
+        (
+            r#"{"access_token":42,"token_type":"Bearer"}"#,
+            "access_token",
+        ),
+        (r#"["access_token"]"#, "wrong type"),
+    ] {
+        let (_s, client) = token_answers(200, "application/json", body).await;
+        let err = client.exchange_code("the-code", None).await.unwrap_err();
+        assert!(
+            matches!(request_kind(&err), RequestErrorKind::InvalidResponse { .. }),
+            "{body}: {err:?}"
+        );
+        assert!(err.to_string().contains(expect), "{body}: {err}");
+        assert_clean(&err);
+    }
+}
+
+#[tokio::test]
+async fn oauth_error_sent_with_200() {
+    let (_s, client) = token_answers(
+        200,
+        "application/json",
+        r#"{"error":"invalid_grant","error_description":"<b>expired</b>"}"#,
+    )
+    .await;
+    let err = client.exchange_code("the-code", None).await.unwrap_err();
+    let Error::Request(request) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(request.oauth_error().unwrap().error, "invalid_grant");
+    assert!(matches!(
+        request.kind(),
+        RequestErrorKind::OAuth { status: 200, .. }
+    ));
+}
+
+#[tokio::test]
+async fn success_as_form_body_and_with_201() {
+    let (_s, client) = token_answers(
+        200,
+        "application/x-www-form-urlencoded",
+        "access_token=SECRET-TOKEN&token_type=bearer&expires_in=3600&scope=a%20b",
+    )
+    .await;
+    let tokens = client.exchange_code("the-code", None).await.unwrap();
+    assert_eq!(tokens.access_token().secret(), "SECRET-TOKEN");
+    assert_eq!(tokens.expires_in(), Some(Duration::from_secs(3600)));
+    assert_eq!(tokens.scopes().unwrap(), ["a", "b"]);
+
+    let (_s, client) = token_answers(
+        201,
+        "application/json",
+        r#"{"access_token":"x","token_type":"Bearer"}"#,
+    )
+    .await;
+    assert!(client.exchange_code("the-code", None).await.is_ok());
+}
+
+#[tokio::test]
+async fn successful_html_is_unexpected_without_the_body() {
+    let (_s, client) =
+        token_answers(200, "text/html", "<html>access_token=SECRET-TOKEN</html>").await;
+    let err = client.exchange_code("the-code", None).await.unwrap_err();
+    assert!(
+        matches!(request_kind(&err), RequestErrorKind::UnexpectedResponse { status: 200, excerpt, .. } if excerpt.is_empty()),
+        "{err:?}"
+    );
+    assert_clean(&err);
+}
+
+#[tokio::test]
+async fn huge_bodies_are_cut_off() {
+    let big = vec![b' '; 10 * 1024 * 1024];
+    let (_s, big_client) = token_answers(200, "application/json", &big).await;
+    let err = big_client
+        .exchange_code("the-code", None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            request_kind(&err),
+            RequestErrorKind::BodyTooLarge { limit: 65536 }
+        ),
+        "{err:?}"
+    );
+
+    // Without a Content-Length the limit still holds while streaming.
+    let base = raw_server(|mut stream| async move {
+        read_request(&mut stream).await;
+        let _ = stream
+            .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n")
+            .await;
+        let chunk = format!("{:x}\r\n{}\r\n", 16 * 1024, " ".repeat(16 * 1024));
+        for _ in 0..64 {
+            if stream.write_all(chunk.as_bytes()).await.is_err() {
+                return;
+            }
+        }
+        let _ = stream.write_all(b"0\r\n\r\n").await;
+    })
+    .await;
+    let err = client(&base)
+        .exchange_code("the-code", None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(request_kind(&err), RequestErrorKind::BodyTooLarge { .. }),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_silent_server_times_out_in_bounded_time() {
+    let base = raw_server(|mut stream| async move {
+        read_request(&mut stream).await;
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    })
+    .await;
+    let started = Instant::now();
+    let err = client(&base)
+        .exchange_code("the-code", None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(request_kind(&err), RequestErrorKind::Timeout),
+        "{err:?}"
+    );
+    assert!(started.elapsed() < TIMEOUT * 4, "{:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn a_body_that_drips_slower_than_the_timeout() {
+    let base = raw_server(|mut stream| async move {
+        read_request(&mut stream).await;
+        let _ = stream
+            .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{")
+            .await;
+        for _ in 0..100 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            if stream.write_all(b" ").await.is_err() {
+                return;
+            }
+        }
+    })
+    .await;
+    let started = Instant::now();
+    let err = client(&base)
+        .exchange_code("the-code", None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(request_kind(&err), RequestErrorKind::Timeout),
+        "{err:?}"
+    );
+    assert!(started.elapsed() < TIMEOUT * 4, "{:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn connection_reset_and_refused() {
+    let base = raw_server(|mut stream| async move {
+        read_request(&mut stream).await;
+        // Close with a half-written response.
+        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-le").await;
+    })
+    .await;
+    let err = client(&base)
+        .exchange_code("the-code", None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(request_kind(&err), RequestErrorKind::Transport(_)),
+        "{err:?}"
+    );
+    assert_clean(&err);
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let client = client(&format!("http://{addr}"));
+    let err = client
+        .refresh(&RefreshToken::new("old-refresh".into()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(request_kind(&err), RequestErrorKind::Connect(_)),
+        "{err:?}"
+    );
+    assert!(err.is_retryable(), "a refused refresh may be retried");
+    let err = client.exchange_code("the-code", None).await.unwrap_err();
+    assert!(!err.is_retryable(), "a code exchange never is");
+}
+
+#[tokio::test]
+async fn redirects_are_not_followed() {
+    let mut elsewhere = Server::new_async().await;
+    let followed = elsewhere
+        .mock("POST", "/token")
+        .expect(0)
+        .create_async()
+        .await;
+    let mut server = Server::new_async().await;
+    server
+        .mock("POST", "/token")
+        .with_status(302)
+        .with_header("location", &format!("{}/token", elsewhere.url()))
+        .create_async()
+        .await;
+    let err = client(&server.url())
+        .exchange_code("the-code", None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            request_kind(&err),
+            RequestErrorKind::UnexpectedResponse { status: 302, .. }
+        ),
+        "{err:?}"
+    );
+    followed.assert_async().await;
+}
+
+#[tokio::test]
+async fn revoke_accepts_an_empty_200_and_reports_errors() {
+    let mut server = Server::new_async().await;
+    let ok = server
+        .mock("POST", "/revoke")
+        .match_request(portcullis_testkit::form_is(&[
+            ("token", "SECRET-TOKEN"),
+            ("token_type_hint", "access_token"),
+        ]))
+        .with_status(200)
+        .expect(1)
+        .create_async()
+        .await;
+    let client = client(&server.url());
+    client
+        .revoke(portcullis::AccessToken::new("SECRET-TOKEN".into()))
+        .await
+        .unwrap();
+    ok.assert_async().await;
+
+    server
+        .mock("POST", "/revoke")
+        .with_status(400)
+        .with_header("content-type", "application/json")
+        .with_body(r#"{"error":"unsupported_token_type"}"#)
+        .create_async()
+        .await;
+    let err = client
+        .revoke(portcullis::AccessToken::new("other-token".into()))
+        .await
+        .unwrap_err();
+    let Error::Request(request) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(request.phase(), Phase::Revoke);
+    assert_eq!(
+        request.oauth_error().unwrap().error,
+        "unsupported_token_type"
+    );
+    assert_clean(&err);
+}

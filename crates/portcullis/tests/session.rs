@@ -1,0 +1,242 @@
+//! `ProviderSession` over the in-memory store: first sign-in, returning user, linking,
+//! racing first sign-ins, and nothing stored when a sign-in fails.
+
+use std::sync::Arc;
+
+use mockito::Server;
+use portcullis::{
+    ClientConfig, Error, Key, MemoryAdapter, OAuthClient, OAuthProvider, Provider, StoreError,
+    UserAdapter,
+};
+use portcullis_testkit::{TestProvider, basic_auth, callback_for, form_is};
+
+type Client = OAuthClient<TestProvider, MemoryAdapter<String>>;
+
+fn client(server: &Server, store: MemoryAdapter<String>) -> Client {
+    OAuthClient::new(
+        TestProvider,
+        ClientConfig::new("cid", "csecret").redirect_uri("http://app.test/cb".parse().unwrap()),
+        store,
+    )
+    .unwrap()
+    .with_endpoints(TestProvider.endpoints().rebased(&server.url()).unwrap())
+}
+
+async fn provider_serves(server: &mut Server, user_json: &str) {
+    server
+        .mock("POST", "/token")
+        .match_header("authorization", basic_auth("cid", "csecret").as_str())
+        .with_header("content-type", "application/json")
+        .with_body(r#"{"access_token":"at","token_type":"Bearer","expires_in":3600}"#)
+        .create_async()
+        .await;
+    server
+        .mock("GET", "/userinfo")
+        .match_header("authorization", "Bearer at")
+        .with_header("content-type", "application/json")
+        .with_body(user_json)
+        .create_async()
+        .await;
+}
+
+#[tokio::test]
+async fn first_sign_in_creates_and_second_finds() {
+    let mut server = Server::new_async().await;
+    let store = MemoryAdapter::new();
+    let client = client(&server, store.clone());
+    provider_serves(&mut server, r#"{"id":"u1","name":"Ada"}"#).await;
+
+    let session = client
+        .validate_code("code", Some("verifier"))
+        .await
+        .unwrap();
+    assert_eq!(session.existing_user, None);
+    assert_eq!(session.key(), &Key::new("test", "u1"));
+    let user = session.create_user("Ada".into()).await.unwrap();
+    assert_eq!(user.attributes, "Ada");
+    assert_eq!(
+        store.keys_of(user.id).into_iter().collect::<Vec<_>>(),
+        [Key::new("test", "u1")]
+    );
+
+    let again = client
+        .validate_code("code", Some("verifier"))
+        .await
+        .unwrap();
+    assert_eq!(again.existing_user, Some(user));
+    assert_eq!(store.user_count(), 1);
+}
+
+#[tokio::test]
+async fn linking_adds_a_key_to_an_existing_user() {
+    let mut server = Server::new_async().await;
+    let store = MemoryAdapter::new();
+    let existing = store
+        .create_user(&Key::new("github", "7"), "Ada".to_owned())
+        .await
+        .unwrap();
+    let client = client(&server, store.clone());
+    provider_serves(
+        &mut server,
+        r#"{"id":"u1","email":"ada@example.com","email_verified":true}"#,
+    )
+    .await;
+
+    let session = client.validate_code("code", Some("v")).await.unwrap();
+    assert_eq!(session.profile().verified_email(), Some("ada@example.com"));
+    session.link_to(&existing.id).await.unwrap();
+    assert_eq!(
+        store.keys_of(existing.id).into_iter().collect::<Vec<_>>(),
+        [Key::new("github", "7"), Key::new("test", "u1")]
+    );
+
+    // The next sign-in with the linked identity finds that user.
+    let again = client.validate_code("code", Some("v")).await.unwrap();
+    assert_eq!(
+        again.existing_user.as_ref().map(|u| u.id),
+        Some(existing.id)
+    );
+
+    // Linking an identity that is already linked is a typed error.
+    let err = again.link_to(&existing.id).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Store(StoreError::KeyExists(_))),
+        "{err:?}"
+    );
+    assert_eq!(err.code(), "KEY_ALREADY_EXISTS");
+    // So is linking to a user that does not exist.
+    let other = store
+        .create_user(&Key::new("x", "1"), "B".to_owned())
+        .await
+        .unwrap();
+    let err = store
+        .add_key(&(other.id + 100), &Key::new("x", "2"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::UserNotFound), "{err:?}");
+}
+
+#[tokio::test]
+async fn racing_first_sign_ins_yield_one_user() {
+    let mut server = Server::new_async().await;
+    let store = MemoryAdapter::new();
+    let client = Arc::new(client(&server, store.clone()));
+    provider_serves(&mut server, r#"{"id":"u1"}"#).await;
+
+    let mut sessions = Vec::new();
+    for _ in 0..20 {
+        sessions.push(client.validate_code("code", Some("v")).await.unwrap());
+    }
+    // Every session saw "no user yet"; all create at once.
+    let tasks: Vec<_> = sessions
+        .into_iter()
+        .enumerate()
+        .map(|(i, session)| {
+            tokio::spawn(async move { session.create_user(format!("attempt {i}")).await })
+        })
+        .collect();
+    let mut ids = Vec::new();
+    for task in tasks {
+        ids.push(task.await.unwrap().unwrap().id);
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "every racer got the same user");
+    assert_eq!(store.user_count(), 1);
+}
+
+#[tokio::test]
+async fn a_failed_sign_in_stores_nothing() {
+    let mut server = Server::new_async().await;
+    let store = MemoryAdapter::new();
+    let client = client(&server, store.clone());
+    server
+        .mock("POST", "/token")
+        .with_header("content-type", "application/json")
+        .with_body(r#"{"access_token":"at","token_type":"Bearer"}"#)
+        .create_async()
+        .await;
+    server
+        .mock("GET", "/userinfo")
+        .with_status(503)
+        .with_body("upstream unavailable")
+        .create_async()
+        .await;
+    let auth = client.authorization_url();
+    let err = client
+        .validate_callback(&callback_for(&auth, "code"), &auth.pending)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "FAILED_REQUEST");
+    assert_eq!(store.user_count(), 0);
+}
+
+#[tokio::test]
+async fn token_request_is_exact_with_basic_auth() {
+    let mut server = Server::new_async().await;
+    let client = client(&server, MemoryAdapter::new());
+    let auth = client.authorization_url();
+    let verifier = auth.pending.code_verifier().unwrap().to_owned();
+    let token = server
+        .mock("POST", "/token")
+        .match_header("authorization", basic_auth("cid", "csecret").as_str())
+        .match_header("content-type", "application/x-www-form-urlencoded")
+        .match_request(form_is(&[
+            ("grant_type", "authorization_code"),
+            ("code", "the code"),
+            ("code_verifier", &verifier),
+            ("redirect_uri", "http://app.test/cb"),
+        ]))
+        .with_header("content-type", "application/json")
+        .with_body(r#"{"access_token":"at","token_type":"Bearer"}"#)
+        .expect(1)
+        .create_async()
+        .await;
+    let tokens = client
+        .exchange_code("the code", Some(&verifier))
+        .await
+        .unwrap();
+    token.assert_async().await;
+    assert_eq!(tokens.access_token().secret(), "at");
+}
+
+#[test]
+fn a_provider_that_needs_a_redirect_uri_refuses_a_config_without_one() {
+    let err = OAuthClient::new(
+        TestProvider,
+        ClientConfig::new("cid", "s"),
+        MemoryAdapter::<()>::new(),
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "INVALID_CONFIG");
+    assert!(err.to_string().contains("redirect URI"), "{err}");
+}
+
+#[test]
+fn authorization_url_nonce_only_for_openid() {
+    let server_url = "http://127.0.0.1:9";
+    let make = |config: ClientConfig| {
+        OAuthClient::new(TestProvider, config, MemoryAdapter::<()>::new())
+            .unwrap()
+            .with_endpoints(TestProvider.endpoints().rebased(server_url).unwrap())
+    };
+    let base = || ClientConfig::new("cid", "s").redirect_uri("http://app.test/cb".parse().unwrap());
+    let plain = make(base()).authorization_url();
+    assert_eq!(plain.pending.nonce(), None);
+    assert!(!portcullis_testkit::query_of(&plain.url).contains_key("nonce"));
+
+    let oidc = make(
+        base()
+            .scope("openid")
+            .scope("profile")
+            .authorization_param("prompt", "consent"),
+    )
+    .authorization_url();
+    let query = portcullis_testkit::query_of(&oidc.url);
+    assert_eq!(query.get("nonce").map(String::as_str), oidc.pending.nonce());
+    assert_eq!(
+        query.get("scope").map(String::as_str),
+        Some("profile openid"),
+        "deduplicated"
+    );
+    assert_eq!(query.get("prompt").map(String::as_str), Some("consent"));
+}
