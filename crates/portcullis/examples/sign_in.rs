@@ -29,8 +29,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     github_api
         .mock("GET", "/user")
         .with_header("content-type", "application/json")
-        .with_body(r#"{"id":583231,"login":"octocat","name":"The Octocat","email":null,
-                       "avatar_url":"https://avatars.githubusercontent.com/u/583231?v=4"}"#)
+        .with_body(
+            r#"{"id":583231,"login":"octocat","name":"The Octocat","email":null,
+                       "avatar_url":"https://avatars.githubusercontent.com/u/583231?v=4"}"#,
+        )
         .create_async()
         .await;
     github_api
@@ -72,8 +74,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 user.clone()
             }
             None => {
-                let user = session.create_user(session.provider_user.login.clone()).await?;
-                println!("4. first sign-in: created user #{} ({})", user.id, user.attributes);
+                let user = session
+                    .create_user(session.provider_user.login.clone())
+                    .await?;
+                println!(
+                    "4. first sign-in: created user #{} ({})",
+                    user.id, user.attributes
+                );
                 user
             }
         };

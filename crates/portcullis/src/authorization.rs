@@ -12,12 +12,35 @@ use url::Url;
 /// Redirect the user to `url`; keep `pending` (in an encrypted, HttpOnly cookie or the
 /// server-side session) and hand it to
 /// [`OAuthProvider::validate_callback`](crate::OAuthProvider::validate_callback).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AuthorizationUrl {
     /// The provider's authorization URL with every parameter set.
     pub url: Url,
     /// What the callback will be checked against.
     pub pending: PendingAuthorization,
+}
+
+impl fmt::Debug for AuthorizationUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The per-sign-in values stay out of logs, like in `PendingAuthorization`.
+        let mut url = self.url.clone();
+        let pairs: Vec<(String, String)> = self
+            .url
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = match k.as_ref() {
+                    "state" | "nonce" | "code_challenge" => "[redacted]".to_owned(),
+                    _ => v.into_owned(),
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+        f.debug_struct("AuthorizationUrl")
+            .field("url", &url.as_str())
+            .field("pending", &self.pending)
+            .finish()
+    }
 }
 
 /// What an app keeps between the redirect to the provider and the callback: the

@@ -119,6 +119,18 @@ pub trait OAuthProvider: Send + Sync {
     ) -> Result<ProviderSession<Self::User, Self::Adapter>, Error>;
 }
 
+/// Authorization parameters the flow sets itself; an app may not set them.
+const RESERVED_PARAMS: &[&str] = &[
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "code_challenge",
+    "code_challenge_method",
+    "nonce",
+];
+
 type Oauth2Client = oauth2::Client<
     BasicErrorResponse,
     TokenResponse,
@@ -155,6 +167,15 @@ impl<P: Provider, A: UserAdapter> OAuthClient<P, A> {
             return Err(Error::Config(format!(
                 "{} needs a redirect URI: set ClientConfig::redirect_uri",
                 P::INFO.name
+            )));
+        }
+        if let Some((name, _)) = config
+            .authorization_params
+            .iter()
+            .find(|(name, _)| RESERVED_PARAMS.contains(&name.as_str()))
+        {
+            return Err(Error::Config(format!(
+                "the authorization parameter `{name}` is set by Portcullis and cannot be overridden"
             )));
         }
         let endpoints = provider.endpoints();
@@ -387,8 +408,16 @@ impl<P: Provider, A: UserAdapter> OAuthProvider for OAuthClient<P, A> {
         if let Some(nonce) = &nonce {
             request = request.add_extra_param("nonce", nonce.clone());
         }
+        // The app's parameters replace the provider's defaults of the same name.
         for (name, value) in self.provider.authorization_params() {
-            request = request.add_extra_param(name, value);
+            if !self
+                .config
+                .authorization_params
+                .iter()
+                .any(|(n, _)| n == name)
+            {
+                request = request.add_extra_param(name, value);
+            }
         }
         for (name, value) in &self.config.authorization_params {
             request = request.add_extra_param(name.clone(), value.clone());

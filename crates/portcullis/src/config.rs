@@ -75,7 +75,10 @@ impl ClientConfig {
     }
 
     /// Adds a parameter to the authorization URL, e.g. `prompt=consent` or
-    /// `login_hint=…`. Sent after the standard and the provider's parameters.
+    /// `login_hint=…`. Sent after the standard and the provider's parameters; replaces a
+    /// provider parameter of the same name. The parameters the flow sets itself
+    /// (`state`, `scope`, `code_challenge`, …) are refused by
+    /// [`OAuthClient::new`](crate::OAuthClient::new).
     #[must_use]
     pub fn authorization_param(
         mut self,

@@ -240,3 +240,23 @@ fn authorization_url_nonce_only_for_openid() {
     );
     assert_eq!(query.get("prompt").map(String::as_str), Some("consent"));
 }
+
+#[test]
+fn app_parameters_replace_provider_ones_and_cannot_touch_the_flow() {
+    let base = || ClientConfig::new("cid", "s").redirect_uri("http://app.test/cb".parse().unwrap());
+    let err = OAuthClient::new(
+        TestProvider,
+        base().authorization_param("state", "fixed"),
+        MemoryAdapter::<()>::new(),
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "INVALID_CONFIG");
+    assert!(err.to_string().contains("`state`"), "{err}");
+
+    let auth = OAuthClient::new(TestProvider, base(), MemoryAdapter::<()>::new())
+        .unwrap()
+        .authorization_url();
+    let debug = format!("{auth:?}");
+    assert!(!debug.contains(auth.pending.state()), "{debug}");
+    assert!(debug.contains("client_id=cid"), "{debug}");
+}

@@ -1,1 +1,223 @@
-//! Sign in with Google for Portcullis (in progress).
+//! Sign in with Google for [Portcullis](portcullis).
+//!
+//! ```no_run
+//! use portcullis::{ClientConfig, MemoryAdapter, OAuthClient, OAuthProvider};
+//! use portcullis_google::{AccessType, Google};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let google = OAuthClient::new(
+//!     // Offline access: Google issues a refresh token (on first consent, see below).
+//!     Google::new().access_type(AccessType::Offline),
+//!     ClientConfig::new("client-id.apps.googleusercontent.com", "client-secret")
+//!         .redirect_uri("https://app.example/login/google/callback".parse()?),
+//!     MemoryAdapter::<String>::new(),
+//! )?;
+//! let auth = google.authorization_url();
+//! // Redirect to `auth.url`, keep `auth.pending` until the callback.
+//! # Ok(()) }
+//! ```
+//!
+//! # What this provider does
+//!
+//! * OpenID Connect scopes `openid email profile` by default; the app's scopes (e.g.
+//!   `https://www.googleapis.com/auth/calendar.readonly`) are added to them. Lucia asked
+//!   for `https://www.googleapis.com/auth/userinfo.profile` only, so it got no email
+//!   unless the app added the scope.
+//! * PKCE (S256): Google's discovery document lists `S256` in
+//!   `code_challenge_methods_supported`. Lucia sent none.
+//! * The client secret goes in the form body (`client_secret_post`), as in Google's token
+//!   request examples.
+//! * The user comes from the UserInfo endpoint that Google's
+//!   [discovery document](https://accounts.google.com/.well-known/openid-configuration)
+//!   names, `https://openidconnect.googleapis.com/v1/userinfo`; Lucia used the older
+//!   `https://www.googleapis.com/oauth2/v3/userinfo`. The provider user id is `sub`, never
+//!   the email: a Google Account's address can change.
+//! * `email_verified` in the profile is Google's `email_verified` claim, and only true when
+//!   Google says `true`.
+//! * Identity comes from the UserInfo response, fetched over TLS with the fresh access
+//!   token. Because `openid` is requested, the core sends a `nonce` and keeps it in the
+//!   [`PendingAuthorization`](portcullis::PendingAuthorization), but **the ID token is not
+//!   verified yet** (signature, `aud`, `nonce`): it is kept in
+//!   [`Tokens::id_token`](portcullis::Tokens::id_token) and nothing here reads it.
+//! * The callback's `iss` parameter (RFC 9207; Google's discovery document has
+//!   `authorization_response_iss_parameter_supported`) is checked against
+//!   `https://accounts.google.com`.
+//! * Refresh ([`Refresh`]): Google returns a refresh token only with
+//!   [`AccessType::Offline`], and only the first time the user consents. To get a new one
+//!   on a later sign-in, add `prompt=consent`:
+//!   `ClientConfig::authorization_param("prompt", "consent")` (it shows the consent
+//!   screen every time, so only when needed). Google does not rotate refresh tokens: the
+//!   tokens from [`OAuthClient::refresh`](portcullis::OAuthClient::refresh) keep the one
+//!   passed in.
+//! * Revocation ([`Revoke`]) at `https://oauth2.googleapis.com/revoke`. Revoking a refresh
+//!   token (or an access token that has one) ends the whole grant.
+
+#![forbid(unsafe_code)]
+
+use async_trait::async_trait;
+use portcullis::{
+    ClientAuth, Error, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Refresh, Revoke,
+    UserRequest,
+};
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// Whether Google should issue a refresh token: the `access_type` authorization parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccessType {
+    /// `access_type=online`: an access token only, for use while the user is at the app.
+    /// Google's default when the parameter is absent.
+    Online,
+    /// `access_type=offline`: a refresh token too, on the user's first consent.
+    Offline,
+}
+
+impl AccessType {
+    /// The parameter value: `online` or `offline`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessType::Online => "online",
+            AccessType::Offline => "offline",
+        }
+    }
+}
+
+/// The Google provider.
+///
+/// By default no `access_type` is sent: Google documents `online` as the default value,
+/// so leaving it out means online access with the shortest URL. Lucia always sent
+/// `access_type=online` unless told otherwise, which Google treats the same way.
+#[derive(Debug, Clone, Default)]
+pub struct Google {
+    access_type: Option<AccessType>,
+}
+
+impl Google {
+    /// Google, with no `access_type` sent (Google's default, online).
+    pub fn new() -> Self {
+        Google::default()
+    }
+
+    /// Sends `access_type` with every authorization request.
+    ///
+    /// [`AccessType::Offline`] makes Google issue a refresh token — but only on the
+    /// user's first consent to this app. Apps that need one again (say, after losing
+    /// it) add `prompt=consent` with
+    /// [`ClientConfig::authorization_param`](portcullis::ClientConfig::authorization_param).
+    #[must_use]
+    pub fn access_type(mut self, access_type: AccessType) -> Self {
+        self.access_type = Some(access_type);
+        self
+    }
+}
+
+#[async_trait]
+impl Provider for Google {
+    type User = GoogleUser;
+
+    const INFO: ProviderInfo = ProviderInfo {
+        id: "google",
+        name: "Google",
+        authorization_url: "https://accounts.google.com/o/oauth2/v2/auth",
+        token_url: "https://oauth2.googleapis.com/token",
+        revocation_url: Some("https://oauth2.googleapis.com/revoke"),
+        userinfo_url: Some("https://openidconnect.googleapis.com/v1/userinfo"),
+        issuer: Some("https://accounts.google.com"),
+        default_scopes: &["openid", "email", "profile"],
+        pkce: Pkce::S256,
+        client_auth: ClientAuth::RequestBody,
+        requires_redirect_uri: true,
+        user_id_field: "sub",
+        email_verified_source: "the `email_verified` claim of the UserInfo response (the `email` scope, requested by default)",
+        docs_url: "https://developers.google.com/identity/protocols/oauth2/web-server",
+    };
+
+    fn authorization_params(&self) -> Vec<(&'static str, String)> {
+        self.access_type
+            .map(|access_type| ("access_type", access_type.as_str().to_owned()))
+            .into_iter()
+            .collect()
+    }
+
+    async fn fetch_user(&self, request: UserRequest<'_>) -> Result<GoogleUser, Error> {
+        request.get(request.userinfo_url()?.clone()).send().await
+    }
+}
+
+impl Refresh for Google {}
+
+impl Revoke for Google {}
+
+/// A Google user: the claims of the
+/// [UserInfo endpoint](https://developers.google.com/identity/openid-connect/openid-connect#obtaininguserprofileinformation).
+///
+/// Which claims are present depends on the granted scopes: `email` and `email_verified`
+/// need `email`; the names, `picture` and `locale` need `profile`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct GoogleUser {
+    /// The user's identifier, unique among all Google Accounts and never reused (at most
+    /// 255 ASCII characters, case-sensitive). The provider user id.
+    pub sub: String,
+    /// The full name, in a displayable form.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The given (first) name.
+    #[serde(default)]
+    pub given_name: Option<String>,
+    /// The family name (surname).
+    #[serde(default)]
+    pub family_name: Option<String>,
+    /// The URL of the profile picture.
+    #[serde(default)]
+    pub picture: Option<String>,
+    /// The email address. It can change over time and is not unique over time: never key
+    /// on it.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Whether Google verified `email`. Accepted as a boolean or as the string `"true"` /
+    /// `"false"`; any other value fails the sign-in rather than being guessed at.
+    #[serde(default, deserialize_with = "lenient_bool")]
+    pub email_verified: Option<bool>,
+    /// The user's locale, as a BCP 47 language tag (e.g. `en`). Google may omit it.
+    #[serde(default)]
+    pub locale: Option<String>,
+    /// The hosted domain: the Google Workspace or Cloud organization the account belongs
+    /// to; absent for personal accounts. Check it (not the email's domain) to restrict
+    /// sign-in to an organization.
+    #[serde(default)]
+    pub hd: Option<String>,
+}
+
+impl ProviderUser for GoogleUser {
+    fn provider_user_id(&self) -> String {
+        self.sub.clone()
+    }
+
+    fn profile(&self) -> Profile {
+        Profile::new(self.provider_user_id())
+            .with_name(self.name.clone())
+            .with_email(self.email.clone(), self.email_verified == Some(true))
+            .with_avatar_url(self.picture.clone())
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum BoolOrString {
+    Bool(bool),
+    String(String),
+}
+
+/// `true`, `false`, `"true"`, `"false"` (any case) or `null`.
+fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    match Option::<BoolOrString>::deserialize(d)? {
+        None => Ok(None),
+        Some(BoolOrString::Bool(b)) => Ok(Some(b)),
+        Some(BoolOrString::String(s)) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
+        Some(BoolOrString::String(s)) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
+        Some(BoolOrString::String(_)) => Err(serde::de::Error::custom(
+            "expected a boolean or \"true\"/\"false\"",
+        )),
+    }
+}

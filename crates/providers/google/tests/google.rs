@@ -1,0 +1,709 @@
+//! Google against a mock of its documented endpoints: the exact requests we send and
+//! what we make of Google's responses.
+
+use mockito::{Matcher, Server};
+use portcullis::{
+    AccessToken, CallbackError, CallbackParams, ClientConfig, Error, MemoryAdapter, OAuthClient,
+    OAuthProvider, Phase, Provider, ProviderUser, RefreshToken, RequestErrorKind, USER_AGENT, Url,
+};
+use portcullis_google::{AccessType, Google, GoogleUser};
+use portcullis_testkit::{callback_for, form_is, query_of, s256_challenge};
+
+const REDIRECT: &str = "http://localhost:3000/login/google/callback";
+const CLIENT_ID: &str = "407408718192-5u0sb1qlm2tvj3jvg0e6f7pe3e8mj1mk.apps.googleusercontent.com";
+const CLIENT_SECRET: &str = "GOCSPX-s3cr3t-client";
+const CALENDAR: &str = "https://www.googleapis.com/auth/calendar.readonly";
+const ACCESS_TOKEN: &str = "ya29.a0AfB_byC9Xk2vQ7mN3pR8sT1uV4wY6zA0bD5eF2gH9jK";
+const REFRESH_TOKEN: &str = "1//0gFbZxQ3yT5rL2CgYIARAAGBASNwF-L9IrW7nXvB8";
+
+/// A token response as Google sends it for `openid email profile` with offline access.
+const TOKENS_OFFLINE: &str = r#"{
+  "access_token": "ya29.a0AfB_byC9Xk2vQ7mN3pR8sT1uV4wY6zA0bD5eF2gH9jK",
+  "expires_in": 3599,
+  "refresh_token": "1//0gFbZxQ3yT5rL2CgYIARAAGBASNwF-L9IrW7nXvB8",
+  "scope": "openid https://www.googleapis.com/auth/userinfo.profile https://www.googleapis.com/auth/userinfo.email",
+  "token_type": "Bearer",
+  "id_token": "eyJhbGciOiJSUzI1NiIsImtpZCI6IjFmNDBmMGE4ZWYzZDg4MDk3OGRjODJmMjVjM2VjMzE3YzZhNWI3ODEiLCJ0eXAiOiJKV1QifQ.eyJpc3MiOiJodHRwczovL2FjY291bnRzLmdvb2dsZS5jb20iLCJzdWIiOiIxMTAxNjk0ODQ0NzQzODYyNzYzMzQifQ.c2lnbmF0dXJl"
+}"#;
+
+/// The same without offline access: no refresh token.
+const TOKENS_ONLINE: &str = r#"{
+  "access_token": "ya29.a0AfB_byC9Xk2vQ7mN3pR8sT1uV4wY6zA0bD5eF2gH9jK",
+  "expires_in": 3599,
+  "scope": "openid https://www.googleapis.com/auth/userinfo.profile https://www.googleapis.com/auth/userinfo.email",
+  "token_type": "Bearer",
+  "id_token": "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMTAxNjk0ODQ0NzQzODYyNzYzMzQifQ.c2lnbmF0dXJl"
+}"#;
+
+/// UserInfo for a Google Workspace account, scopes `openid email profile`.
+const USER: &str = r#"{
+  "sub": "110169484474386276334",
+  "name": "Jane Doe",
+  "given_name": "Jane",
+  "family_name": "Doe",
+  "picture": "https://lh3.googleusercontent.com/a/ACg8ocJ0Fq3hXyZ=s96-c",
+  "email": "jane.doe@example.com",
+  "email_verified": true,
+  "locale": "en",
+  "hd": "example.com"
+}"#;
+
+type Client = OAuthClient<Google, MemoryAdapter<String>>;
+
+fn client(server: &Server, google: Google, config: ClientConfig) -> Client {
+    OAuthClient::new(google, config, MemoryAdapter::new())
+        .unwrap()
+        .with_endpoints(Google::new().endpoints().rebased(&server.url()).unwrap())
+}
+
+fn config() -> ClientConfig {
+    ClientConfig::new(CLIENT_ID, CLIENT_SECRET).redirect_uri(REDIRECT.parse().unwrap())
+}
+
+async fn mock_token(server: &mut Server, verifier: &str, body: &str) -> mockito::Mock {
+    server
+        .mock("POST", "/token")
+        .match_header("content-type", "application/x-www-form-urlencoded")
+        .match_header("accept", "application/json")
+        .match_header("user-agent", USER_AGENT)
+        .match_header("authorization", Matcher::Missing)
+        .match_request(form_is(&[
+            ("grant_type", "authorization_code"),
+            ("code", "4/0AQSTgQE-the-code"),
+            ("code_verifier", verifier),
+            ("redirect_uri", REDIRECT),
+            ("client_id", CLIENT_ID),
+            ("client_secret", CLIENT_SECRET),
+        ]))
+        .with_header("content-type", "application/json; charset=utf-8")
+        .with_body(body)
+        .expect(1)
+        .create_async()
+        .await
+}
+
+async fn mock_userinfo(server: &mut Server, status: usize, body: &str) -> mockito::Mock {
+    server
+        .mock("GET", "/v1/userinfo")
+        .match_header("authorization", format!("Bearer {ACCESS_TOKEN}").as_str())
+        .match_header("accept", "application/json")
+        .match_header("user-agent", USER_AGENT)
+        .match_body(Matcher::Exact(String::new()))
+        .with_status(status)
+        .with_header("content-type", "application/json; charset=UTF-8")
+        .with_body(body)
+        .expect(1)
+        .create_async()
+        .await
+}
+
+fn callback(auth: &portcullis::AuthorizationUrl) -> CallbackParams {
+    callback_for(auth, "4/0AQSTgQE-the-code")
+}
+
+#[test]
+fn endpoints_are_those_of_the_discovery_document() {
+    let endpoints = Google::new().endpoints();
+    assert_eq!(
+        endpoints.authorization.as_str(),
+        "https://accounts.google.com/o/oauth2/v2/auth"
+    );
+    assert_eq!(
+        endpoints.token.as_str(),
+        "https://oauth2.googleapis.com/token"
+    );
+    assert_eq!(
+        endpoints.revocation.as_ref().map(Url::as_str),
+        Some("https://oauth2.googleapis.com/revoke")
+    );
+    assert_eq!(
+        endpoints.userinfo.as_ref().map(Url::as_str),
+        Some("https://openidconnect.googleapis.com/v1/userinfo")
+    );
+    assert_eq!(
+        endpoints.issuer.as_deref(),
+        Some("https://accounts.google.com")
+    );
+    assert_eq!(
+        Google::new()
+            .endpoints()
+            .rebased("http://127.0.0.1:1")
+            .unwrap()
+            .issuer,
+        endpoints.issuer,
+        "rebasing keeps the issuer checked on callbacks"
+    );
+}
+
+#[test]
+fn authorization_url_has_every_parameter() {
+    let google = OAuthClient::new(
+        Google::new().access_type(AccessType::Offline),
+        config().scope(CALENDAR),
+        MemoryAdapter::<String>::new(),
+    )
+    .unwrap();
+    let auth = google.authorization_url();
+    assert_eq!(
+        auth.url.origin().ascii_serialization(),
+        "https://accounts.google.com"
+    );
+    assert_eq!(auth.url.path(), "/o/oauth2/v2/auth");
+    assert_eq!(
+        auth.url.query_pairs().count(),
+        query_of(&auth.url).len(),
+        "no parameter sent twice: {}",
+        auth.url
+    );
+
+    let mut query = query_of(&auth.url);
+    let state = query.remove("state").unwrap();
+    let challenge = query.remove("code_challenge").unwrap();
+    let nonce = query.remove("nonce").unwrap();
+    assert_eq!(state, auth.pending.state());
+    assert!(state.len() >= 22, "state has at least 128 bits");
+    let verifier = auth.pending.code_verifier().unwrap();
+    assert_eq!(
+        challenge,
+        s256_challenge(verifier),
+        "S256 challenge of the kept verifier"
+    );
+    assert_eq!(Some(nonce.as_str()), auth.pending.nonce(), "nonce is kept");
+    assert!(nonce.len() >= 22, "nonce has at least 128 bits");
+    assert_ne!(nonce, state);
+
+    let scope = format!("openid email profile {CALENDAR}");
+    let expected: Vec<(&str, &str)> = vec![
+        ("access_type", "offline"),
+        ("client_id", CLIENT_ID),
+        ("code_challenge_method", "S256"),
+        ("redirect_uri", REDIRECT),
+        ("response_type", "code"),
+        ("scope", &scope),
+    ];
+    assert_eq!(
+        query
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect::<Vec<_>>(),
+        expected
+    );
+    assert_eq!(auth.pending.provider(), "google");
+
+    let again = google.authorization_url();
+    assert_ne!(again.pending.state(), auth.pending.state());
+    assert_ne!(again.pending.nonce(), auth.pending.nonce(), "fresh nonce");
+    assert_ne!(again.pending.code_verifier(), auth.pending.code_verifier());
+}
+
+#[test]
+fn access_type_is_sent_only_when_chosen() {
+    let url = |google: Google, config: ClientConfig| {
+        let client = OAuthClient::new(google, config, MemoryAdapter::<String>::new()).unwrap();
+        query_of(&client.authorization_url().url)
+    };
+
+    // Google's documented default is `online`: nothing to send.
+    let default = url(Google::new(), config());
+    assert!(!default.contains_key("access_type"), "{default:?}");
+    assert!(!default.contains_key("prompt"));
+    assert_eq!(default["scope"], "openid email profile");
+
+    let online = url(Google::new().access_type(AccessType::Online), config());
+    assert_eq!(online["access_type"], "online");
+
+    // A refresh token again on a later sign-in: offline plus the app's `prompt=consent`.
+    let consent = url(
+        Google::new().access_type(AccessType::Offline),
+        config().authorization_param("prompt", "consent"),
+    );
+    assert_eq!(consent["access_type"], "offline");
+    assert_eq!(consent["prompt"], "consent");
+}
+
+#[test]
+fn a_redirect_uri_is_required() {
+    let err = OAuthClient::new(
+        Google::new(),
+        ClientConfig::new(CLIENT_ID, CLIENT_SECRET),
+        MemoryAdapter::<String>::new(),
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn sign_in_creates_then_finds_the_user() {
+    let mut server = Server::new_async().await;
+    let google = client(
+        &server,
+        Google::new().access_type(AccessType::Offline),
+        config(),
+    );
+    let auth = google.authorization_url();
+    let verifier = auth.pending.code_verifier().unwrap().to_owned();
+
+    let token = mock_token(&mut server, &verifier, TOKENS_OFFLINE).await;
+    let user = mock_userinfo(&mut server, 200, USER).await;
+
+    let session = google
+        .validate_callback(&callback(&auth), &auth.pending)
+        .await
+        .unwrap();
+    token.assert_async().await;
+    user.assert_async().await;
+
+    assert_eq!(session.provider_user_id, "110169484474386276334");
+    assert_eq!(session.key().to_string(), "google:110169484474386276334");
+    let typed = &session.provider_user;
+    assert_eq!(typed.sub, "110169484474386276334");
+    assert_eq!(typed.given_name.as_deref(), Some("Jane"));
+    assert_eq!(typed.family_name.as_deref(), Some("Doe"));
+    assert_eq!(typed.email_verified, Some(true));
+    assert_eq!(typed.locale.as_deref(), Some("en"));
+    assert_eq!(typed.hd.as_deref(), Some("example.com"));
+
+    let tokens = &session.tokens;
+    assert_eq!(tokens.access_token().secret(), ACCESS_TOKEN);
+    assert_eq!(tokens.token_type(), "Bearer");
+    assert_eq!(tokens.expires_in().unwrap().as_secs(), 3599);
+    assert_eq!(tokens.refresh_token().unwrap().secret(), REFRESH_TOKEN);
+    assert!(tokens.has_scope("openid"));
+    assert!(tokens.has_scope("https://www.googleapis.com/auth/userinfo.email"));
+    assert!(
+        tokens
+            .id_token()
+            .unwrap()
+            .secret()
+            .starts_with("eyJhbGciOiJSUzI1NiIs"),
+        "the ID token is kept"
+    );
+
+    let profile = session.profile();
+    assert_eq!(profile.id, "110169484474386276334");
+    assert_eq!(profile.name.as_deref(), Some("Jane Doe"));
+    assert_eq!(profile.username, None, "Google has no usernames");
+    assert_eq!(profile.email.as_deref(), Some("jane.doe@example.com"));
+    assert!(profile.email_verified);
+    assert_eq!(profile.verified_email(), Some("jane.doe@example.com"));
+    assert_eq!(
+        profile.avatar_url.as_deref(),
+        Some("https://lh3.googleusercontent.com/a/ACg8ocJ0Fq3hXyZ=s96-c")
+    );
+
+    assert!(session.existing_user.is_none());
+    let created = session.create_user("jane".to_owned()).await.unwrap();
+    assert_eq!(google.adapter().user_count(), 1);
+
+    // The same identity signs in again (no refresh token this time: not first consent).
+    let auth = google.authorization_url();
+    let verifier = auth.pending.code_verifier().unwrap().to_owned();
+    mock_token(&mut server, &verifier, TOKENS_ONLINE).await;
+    mock_userinfo(&mut server, 200, USER).await;
+    let session = google
+        .validate_callback(&callback(&auth), &auth.pending)
+        .await
+        .unwrap();
+    assert!(session.tokens.refresh_token().is_none());
+    assert_eq!(session.existing_user, Some(created.clone()));
+    assert_eq!(
+        session.create_user("again".to_owned()).await.unwrap(),
+        created
+    );
+    assert_eq!(google.adapter().user_count(), 1);
+}
+
+#[tokio::test]
+async fn unverified_email_is_not_verified() {
+    let mut server = Server::new_async().await;
+    let google = client(&server, Google::new(), config());
+    let auth = google.authorization_url();
+    let verifier = auth.pending.code_verifier().unwrap().to_owned();
+    mock_token(&mut server, &verifier, TOKENS_ONLINE).await;
+    mock_userinfo(
+        &mut server,
+        200,
+        r#"{"sub":"104729846590216743921","name":"Sam Roe","given_name":"Sam","family_name":"Roe",
+            "picture":"https://lh3.googleusercontent.com/a/default-user=s96-c",
+            "email":"sam.roe@example.org","email_verified":false}"#,
+    )
+    .await;
+
+    let session = google
+        .validate_callback(&callback(&auth), &auth.pending)
+        .await
+        .unwrap();
+    assert_eq!(session.provider_user.email_verified, Some(false));
+    assert_eq!(session.provider_user.hd, None, "a personal account");
+    let profile = session.profile();
+    assert_eq!(profile.email.as_deref(), Some("sam.roe@example.org"));
+    assert!(!profile.email_verified);
+    assert_eq!(profile.verified_email(), None);
+}
+
+#[test]
+fn email_verified_is_read_leniently_but_never_guessed() {
+    let parse = |json: &str| serde_json::from_str::<GoogleUser>(json);
+
+    for (claim, expected) in [
+        (r#""email_verified":true"#, Some(true)),
+        (r#""email_verified":"true""#, Some(true)),
+        (r#""email_verified":"TRUE""#, Some(true)),
+        (r#""email_verified":false"#, Some(false)),
+        (r#""email_verified":"false""#, Some(false)),
+        (r#""email_verified":null"#, None),
+    ] {
+        let user = parse(&format!(r#"{{"sub":"1","email":"a@example.com",{claim}}}"#)).unwrap();
+        assert_eq!(user.email_verified, expected, "{claim}");
+        assert_eq!(
+            user.profile().email_verified,
+            expected == Some(true),
+            "{claim}"
+        );
+    }
+
+    // Without the `email` scope: only `sub` (and the profile claims).
+    let user = parse(r#"{"sub":"1","name":"N"}"#).unwrap();
+    assert_eq!(user.email_verified, None);
+    assert_eq!(user.profile().email, None);
+    assert!(!user.profile().email_verified);
+
+    // A claim without an address verifies nothing.
+    let user = parse(r#"{"sub":"1","email_verified":true}"#).unwrap();
+    assert!(!user.profile().email_verified);
+
+    for bad in [r#""yes""#, "1", r#""""#] {
+        let json = format!(r#"{{"sub":"1","email":"a@example.com","email_verified":{bad}}}"#);
+        assert!(parse(&json).is_err(), "{bad} is not a verdict");
+    }
+
+    let user = parse(USER).unwrap();
+    let round_trip: GoogleUser =
+        serde_json::from_str(&serde_json::to_string(&user).unwrap()).unwrap();
+    assert_eq!(round_trip, user);
+}
+
+#[tokio::test]
+async fn refresh_keeps_the_refresh_token_google_does_not_rotate() {
+    let mut server = Server::new_async().await;
+    let google = client(
+        &server,
+        Google::new().access_type(AccessType::Offline),
+        config(),
+    );
+    let mock = server
+        .mock("POST", "/token")
+        .match_header("content-type", "application/x-www-form-urlencoded")
+        .match_header("authorization", Matcher::Missing)
+        .match_request(form_is(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", REFRESH_TOKEN),
+            ("client_id", CLIENT_ID),
+            ("client_secret", CLIENT_SECRET),
+        ]))
+        .with_header("content-type", "application/json; charset=utf-8")
+        .with_body(
+            r#"{"access_token":"ya29.a0AfB_byD-refreshed","expires_in":3599,
+                "scope":"openid https://www.googleapis.com/auth/userinfo.profile https://www.googleapis.com/auth/userinfo.email",
+                "token_type":"Bearer","id_token":"eyJhbGciOiJSUzI1NiJ9.e30.c2ln"}"#,
+        )
+        .expect(1)
+        .create_async()
+        .await;
+
+    let tokens = google
+        .refresh(&RefreshToken::new(REFRESH_TOKEN.to_owned()))
+        .await
+        .unwrap();
+    mock.assert_async().await;
+    assert_eq!(tokens.access_token().secret(), "ya29.a0AfB_byD-refreshed");
+    assert_eq!(tokens.expires_in().unwrap().as_secs(), 3599);
+    assert_eq!(
+        tokens.refresh_token().unwrap().secret(),
+        REFRESH_TOKEN,
+        "the old refresh token stays usable"
+    );
+}
+
+#[tokio::test]
+async fn revoke_sends_the_token_and_reports_google_errors() {
+    let mut server = Server::new_async().await;
+    let google = client(&server, Google::new(), config());
+
+    let ok = server
+        .mock("POST", "/revoke")
+        .match_header("content-type", "application/x-www-form-urlencoded")
+        .match_header("authorization", Matcher::Missing)
+        .match_request(form_is(&[
+            ("token", REFRESH_TOKEN),
+            ("token_type_hint", "refresh_token"),
+            ("client_id", CLIENT_ID),
+            ("client_secret", CLIENT_SECRET),
+        ]))
+        .with_status(200)
+        .with_header("content-type", "application/json; charset=utf-8")
+        .with_body("{}")
+        .expect(1)
+        .create_async()
+        .await;
+    google
+        .revoke(RefreshToken::new(REFRESH_TOKEN.to_owned()))
+        .await
+        .unwrap();
+    ok.assert_async().await;
+
+    let expired = server
+        .mock("POST", "/revoke")
+        .match_request(form_is(&[
+            ("token", ACCESS_TOKEN),
+            ("token_type_hint", "access_token"),
+            ("client_id", CLIENT_ID),
+            ("client_secret", CLIENT_SECRET),
+        ]))
+        .with_status(400)
+        .with_header("content-type", "application/json; charset=utf-8")
+        .with_body(r#"{"error":"invalid_token","error_description":"Token expired or revoked"}"#)
+        .expect(1)
+        .create_async()
+        .await;
+    let err = google
+        .revoke(AccessToken::new(ACCESS_TOKEN.to_owned()))
+        .await
+        .unwrap_err();
+    expired.assert_async().await;
+    let Error::Request(request) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(request.phase(), Phase::Revoke);
+    assert_eq!(request.provider(), "google");
+    assert!(
+        matches!(request.kind(), RequestErrorKind::OAuth { status: 400, .. }),
+        "{request:?}"
+    );
+    let oauth = request.oauth_error().unwrap();
+    assert_eq!(oauth.error, "invalid_token");
+    assert_eq!(
+        oauth.description.as_deref(),
+        Some("Token expired or revoked")
+    );
+    assert!(!err.is_retryable());
+    assert!(!err.to_string().contains(ACCESS_TOKEN), "{err}");
+}
+
+#[tokio::test]
+async fn invalid_grant_is_an_oauth_error() {
+    let mut server = Server::new_async().await;
+    let google = client(&server, Google::new(), config());
+    let auth = google.authorization_url();
+    let verifier = auth.pending.code_verifier().unwrap().to_owned();
+    let token = server
+        .mock("POST", "/token")
+        .match_request(form_is(&[
+            ("grant_type", "authorization_code"),
+            ("code", "4/0AQSTgQE-the-code"),
+            ("code_verifier", &verifier),
+            ("redirect_uri", REDIRECT),
+            ("client_id", CLIENT_ID),
+            ("client_secret", CLIENT_SECRET),
+        ]))
+        .with_status(400)
+        .with_header("content-type", "application/json; charset=utf-8")
+        .with_body(r#"{"error":"invalid_grant","error_description":"Bad Request"}"#)
+        .expect(1)
+        .create_async()
+        .await;
+    let user = server
+        .mock("GET", "/v1/userinfo")
+        .expect(0)
+        .create_async()
+        .await;
+
+    let err = google
+        .validate_callback(&callback(&auth), &auth.pending)
+        .await
+        .unwrap_err();
+    token.assert_async().await;
+    user.assert_async().await;
+    assert_eq!(err.code(), "FAILED_REQUEST");
+    assert!(!err.is_retryable(), "a code exchange is never retried");
+    let Error::Request(request) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(request.phase(), Phase::TokenExchange);
+    assert!(
+        matches!(request.kind(), RequestErrorKind::OAuth { status: 400, .. }),
+        "{request:?}"
+    );
+    assert_eq!(request.oauth_error().unwrap().error, "invalid_grant");
+    assert_eq!(
+        request.oauth_error().unwrap().description.as_deref(),
+        Some("Bad Request")
+    );
+    assert_eq!(google.adapter().user_count(), 0);
+}
+
+#[tokio::test]
+async fn html_error_page_is_an_unexpected_response() {
+    let mut server = Server::new_async().await;
+    let google = client(&server, Google::new(), config());
+    server
+        .mock("POST", "/token")
+        .with_status(500)
+        .with_header("content-type", "text/html; charset=UTF-8")
+        .with_body(
+            "<!DOCTYPE html>\n<html lang=en>\n  <meta charset=utf-8>\n  <title>Error 500 (Server Error)!!1</title>\n  <p><b>500.</b> <ins>That’s an error.</ins>\n  <p>There was an error. Please try again later. <ins>That’s all we know.</ins>",
+        )
+        .expect(1)
+        .create_async()
+        .await;
+    let err = google
+        .validate_code("4/0AQSTgQE-the-code", Some("v"))
+        .await
+        .unwrap_err();
+    let Error::Request(request) = &err else {
+        panic!("{err:?}")
+    };
+    match request.kind() {
+        RequestErrorKind::UnexpectedResponse {
+            status,
+            content_type,
+            excerpt,
+        } => {
+            assert_eq!(*status, 500);
+            assert_eq!(content_type.as_deref(), Some("text/html; charset=UTF-8"));
+            assert!(excerpt.contains("Error 500 (Server Error)"), "{excerpt}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        !err.is_retryable(),
+        "never for a code exchange, even on a 500"
+    );
+}
+
+#[tokio::test]
+async fn invalid_userinfo_json_names_the_problem() {
+    let mut server = Server::new_async().await;
+    let google = client(&server, Google::new(), config());
+    server
+        .mock("POST", "/token")
+        .with_header("content-type", "application/json")
+        .with_body(TOKENS_ONLINE)
+        .create_async()
+        .await;
+
+    mock_userinfo(
+        &mut server,
+        200,
+        r#"{"sub":"110169484474386276334","name":"#,
+    )
+    .await;
+    let err = google
+        .validate_code("4/0AQSTgQE-the-code", Some("v"))
+        .await
+        .unwrap_err();
+    let Error::Request(request) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(request.phase(), Phase::UserInfo);
+    assert!(
+        matches!(request.kind(), RequestErrorKind::InvalidResponse { .. }),
+        "{request:?}"
+    );
+    assert!(
+        err.to_string().contains("google user request failed"),
+        "{err}"
+    );
+
+    // No `sub`: no identity, whatever else is there.
+    server.reset();
+    server
+        .mock("POST", "/token")
+        .with_header("content-type", "application/json")
+        .with_body(TOKENS_ONLINE)
+        .create_async()
+        .await;
+    mock_userinfo(
+        &mut server,
+        200,
+        r#"{"email":"jane.doe@example.com","email_verified":true}"#,
+    )
+    .await;
+    let err = google
+        .validate_code("4/0AQSTgQE-the-code", Some("v"))
+        .await
+        .unwrap_err();
+    let Error::Request(request) = &err else {
+        panic!("{err:?}")
+    };
+    assert!(
+        matches!(request.kind(), RequestErrorKind::InvalidResponse { field: Some(f), .. } if f == "sub"),
+        "{request:?}"
+    );
+    assert_eq!(google.adapter().user_count(), 0);
+}
+
+#[tokio::test]
+async fn callback_from_another_issuer_sends_nothing() {
+    let mut server = Server::new_async().await;
+    let google = client(&server, Google::new(), config());
+    let token = server.mock("POST", "/token").expect(0).create_async().await;
+    let auth = google.authorization_url();
+
+    let forged = CallbackParams::from_query(&format!(
+        "state={}&code=4%2F0AQSTgQE-the-code&scope=email+profile+openid&iss=https%3A%2F%2Fevil.example",
+        auth.pending.state()
+    ))
+    .unwrap();
+    let err = google
+        .validate_callback(&forged, &auth.pending)
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Callback(CallbackError::IssuerMismatch { expected, found }) => {
+            assert_eq!(expected, "https://accounts.google.com");
+            assert_eq!(found, "https://evil.example");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(err.code(), "ISSUER_MISMATCH");
+    token.assert_async().await;
+}
+
+#[tokio::test]
+async fn callback_with_googles_issuer_signs_in() {
+    let mut server = Server::new_async().await;
+    let google = client(&server, Google::new(), config());
+    let auth = google.authorization_url();
+    let verifier = auth.pending.code_verifier().unwrap().to_owned();
+    let token = mock_token(&mut server, &verifier, TOKENS_ONLINE).await;
+    let user = mock_userinfo(&mut server, 200, USER).await;
+
+    // What Google appends to the redirect URI.
+    let params = CallbackParams::from_query(&format!(
+        "state={}&iss=https%3A%2F%2Faccounts.google.com&code=4%2F0AQSTgQE-the-code\
+         &scope=email+profile+https%3A%2F%2Fwww.googleapis.com%2Fauth%2Fuserinfo.email+openid+https%3A%2F%2Fwww.googleapis.com%2Fauth%2Fuserinfo.profile\
+         &authuser=0&hd=example.com&prompt=none",
+        auth.pending.state()
+    ))
+    .unwrap();
+    let session = google
+        .validate_callback(&params, &auth.pending)
+        .await
+        .unwrap();
+    token.assert_async().await;
+    user.assert_async().await;
+    assert_eq!(session.key().to_string(), "google:110169484474386276334");
+}
+
+#[test]
+fn debug_output_holds_no_secret() {
+    let google = OAuthClient::new(Google::new(), config(), MemoryAdapter::<String>::new()).unwrap();
+    let auth = google.authorization_url();
+    let debug = format!("{google:?} {auth:?}");
+    assert!(!debug.contains(CLIENT_SECRET), "{debug}");
+    assert!(
+        !debug.contains(auth.pending.code_verifier().unwrap()),
+        "{debug}"
+    );
+}
