@@ -38,6 +38,7 @@ impl Provider for TestProvider {
         userinfo_url: Some("https://auth.test.invalid/userinfo"),
         issuer: Some("https://auth.test.invalid"),
         default_scopes: &["profile"],
+        scope_delimiter: " ",
         pkce: Pkce::S256,
         client_auth: ClientAuth::Basic,
         requires_redirect_uri: true,

@@ -388,10 +388,13 @@ impl<P: Provider, A: UserAdapter> OAuthProvider for OAuthClient<P, A> {
 
     fn authorization_url(&self) -> AuthorizationUrl {
         let scopes = self.scopes();
-        let mut request = self
-            .oauth2
-            .authorize_url(CsrfToken::new_random)
-            .add_scopes(scopes.iter().cloned().map(Scope::new));
+        let mut request = self.oauth2.authorize_url(CsrfToken::new_random);
+        request = match P::INFO.scope_delimiter {
+            // `oauth2` joins scopes with spaces itself.
+            " " => request.add_scopes(scopes.iter().cloned().map(Scope::new)),
+            _ if scopes.is_empty() => request,
+            delimiter => request.add_scope(Scope::new(scopes.join(delimiter))),
+        };
         let code_verifier = match P::INFO.pkce {
             Pkce::S256 => {
                 let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();

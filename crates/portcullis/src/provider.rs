@@ -62,6 +62,9 @@ pub struct ProviderInfo {
     pub issuer: Option<&'static str>,
     /// Scopes always requested; the app's scopes are added to them.
     pub default_scopes: &'static [&'static str],
+    /// What joins scopes in the authorization URL: `" "` per RFC 6749 §3.3; `","` for
+    /// providers that insist on commas (Strava).
+    pub scope_delimiter: &'static str,
     /// Whether PKCE is used.
     pub pkce: Pkce,
     /// How the client authenticates at the token endpoint.
@@ -123,7 +126,7 @@ impl Endpoints {
     /// use portcullis::Endpoints;
     /// # let info = portcullis::ProviderInfo { id: "x", name: "X",
     /// #   authorization_url: "https://x.example/authorize", token_url: "https://api.x.example/token",
-    /// #   revocation_url: None, userinfo_url: None, issuer: None, default_scopes: &[],
+    /// #   revocation_url: None, userinfo_url: None, issuer: None, default_scopes: &[], scope_delimiter: " ",
     /// #   pkce: portcullis::Pkce::S256, client_auth: portcullis::ClientAuth::Basic,
     /// #   requires_redirect_uri: true, user_id_field: "id", email_verified_source: "", docs_url: "" };
     /// let endpoints = Endpoints::from_info(&info).rebased("http://127.0.0.1:1234")?;
@@ -197,6 +200,7 @@ pub trait ProviderUser:
 ///         userinfo_url: Some("https://api.acme.example/me"),
 ///         issuer: None,
 ///         default_scopes: &["profile"],
+///         scope_delimiter: " ",
 ///         pkce: Pkce::S256,
 ///         client_auth: ClientAuth::Basic,
 ///         requires_redirect_uri: true,

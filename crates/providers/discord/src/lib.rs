@@ -82,6 +82,7 @@ impl Provider for Discord {
         userinfo_url: Some("https://discord.com/api/v10/users/@me"),
         issuer: Some("https://discord.com"),
         default_scopes: &["identify"],
+        scope_delimiter: " ",
         pkce: Pkce::S256,
         client_auth: ClientAuth::Basic,
         requires_redirect_uri: true,

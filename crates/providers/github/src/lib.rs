@@ -79,6 +79,7 @@ impl Provider for GitHub {
         userinfo_url: Some("https://api.github.com/user"),
         issuer: None,
         default_scopes: &[],
+        scope_delimiter: " ",
         pkce: Pkce::S256,
         client_auth: ClientAuth::RequestBody,
         requires_redirect_uri: false,

@@ -124,6 +124,7 @@ impl Provider for Google {
         userinfo_url: Some("https://openidconnect.googleapis.com/v1/userinfo"),
         issuer: Some("https://accounts.google.com"),
         default_scopes: &["openid", "email", "profile"],
+        scope_delimiter: " ",
         pkce: Pkce::S256,
         client_auth: ClientAuth::RequestBody,
         requires_redirect_uri: true,
