@@ -1,9 +1,22 @@
 //! Project automation, run as `cargo xtask <task>` (see `.cargo/config.toml`).
 //!
 //! * `cargo xtask test` — everything CI checks: formatting, clippy with warnings as
-//!   errors, every test (unit, integration, doctests), and warning-free docs.
+//!   errors, every test (unit, integration, doctests), warning-free docs, and
+//!   `cargo xtask check`.
+//! * `cargo xtask docs` — writes `docs/providers/` from the provider crates.
+//! * `cargo xtask check` — fails when `docs/` is stale, when `docs/reference/api.md`
+//!   disagrees with the core's public API, or when a provider crate is not registered.
+//! * `cargo xtask new-provider <id>` — scaffolds and registers a provider crate.
 
+mod api;
+mod docs;
+mod providers;
+mod scaffold;
+mod source;
+
+use std::collections::BTreeMap;
 use std::env;
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
@@ -11,6 +24,12 @@ fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") => test(),
+        Some("docs") => write_docs(&project_root()),
+        Some("check") => check(&project_root()).map_err(|problems| problems.join("\n")),
+        Some("new-provider") => match args.get(1) {
+            Some(id) => new_provider(&project_root(), id),
+            None => Err(format!("new-provider needs an id\n\n{USAGE}")),
+        },
         Some("help" | "--help" | "-h") | None => {
             eprintln!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -30,7 +49,12 @@ const USAGE: &str = "\
 usage: cargo xtask <task>
 
 tasks:
-  test    fmt check, clippy -D warnings, all tests incl. doctests, cargo doc without warnings";
+  test              fmt check, clippy -D warnings, all tests incl. doctests, cargo doc
+                    without warnings, and `check`
+  docs              write docs/providers/ from the provider crates
+  check             fail when docs/ is stale, docs/reference/api.md disagrees with the
+                    core's public API, or a provider crate is not registered
+  new-provider ID   scaffold crates/providers/ID and register it";
 
 /// The one test command: what a contributor runs before pushing and what CI runs.
 fn test() -> Result<(), String> {
@@ -61,7 +85,103 @@ fn test() -> Result<(), String> {
         &["doc", "--workspace", "--no-deps"],
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
+    check(&root).map_err(|problems| problems.join("\n"))?;
     eprintln!("xtask: all checks passed");
+    Ok(())
+}
+
+/// Every provider's docs, read from its crate.
+fn provider_docs(root: &Path) -> Result<Vec<docs::ProviderDoc>, String> {
+    providers::all()
+        .into_iter()
+        .map(|reg| docs::ProviderDoc::read(root, reg))
+        .collect()
+}
+
+fn write_docs(root: &Path) -> Result<(), String> {
+    for (path, contents) in docs::render_all(&provider_docs(root)?) {
+        if docs::ensure_file_contents(root, &path, &contents, false)? {
+            eprintln!("xtask: updated {path}");
+        }
+    }
+    Ok(())
+}
+
+/// Everything `cargo xtask check` verifies; every problem found, not just the first.
+fn check(root: &Path) -> Result<(), Vec<String>> {
+    let mut problems = check_registry(root);
+    match provider_docs(root) {
+        Ok(docs) => {
+            let files = docs::render_all(&docs);
+            for (path, contents) in &files {
+                if let Err(e) = docs::ensure_file_contents(root, path, contents, true) {
+                    problems.push(e);
+                }
+            }
+            // Generated files nobody generates any more.
+            if let Ok(entries) = fs::read_dir(root.join("docs/providers")) {
+                for entry in entries.flatten() {
+                    let path = format!("docs/providers/{}", entry.file_name().to_string_lossy());
+                    if !files.iter().any(|(p, _)| *p == path) {
+                        problems.push(format!(
+                            "{path} is not generated from any provider: delete it or run `cargo xtask docs`"
+                        ));
+                    }
+                }
+            }
+        }
+        Err(e) => problems.push(e),
+    }
+    match api::read_api(&root.join("crates/portcullis/src")) {
+        Ok(api) => match fs::read_to_string(root.join("docs/reference/api.md")) {
+            Ok(reference) => problems.extend(api::check(&api, &reference)),
+            Err(e) => problems.push(format!("cannot read docs/reference/api.md: {e}")),
+        },
+        Err(e) => problems.push(e),
+    }
+    if problems.is_empty() { Ok(()) } else { Err(problems) }
+}
+
+/// Every directory under `crates/providers/` is registered, and ids are unique.
+fn check_registry(root: &Path) -> Vec<String> {
+    let mut problems = Vec::new();
+    let registered = providers::all();
+    let mut by_id: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for reg in &registered {
+        by_id.entry(reg.info.id).or_default().push(reg.package);
+    }
+    for (id, packages) in by_id.iter().filter(|(_, p)| p.len() > 1) {
+        problems.push(format!(
+            "provider id `{id}` is used by {}: ids must be unique",
+            packages.join(" and ")
+        ));
+    }
+    match fs::read_dir(root.join("crates/providers")) {
+        Ok(entries) => {
+            for entry in entries.flatten() {
+                let dir = entry.file_name().to_string_lossy().into_owned();
+                if entry.path().join("Cargo.toml").exists() && !registered.iter().any(|r| r.dir == dir) {
+                    problems.push(format!(
+                        "crates/providers/{dir} is not registered in xtask/src/providers.rs: \
+                         add it there (and to xtask/Cargo.toml), as `cargo xtask new-provider` does"
+                    ));
+                }
+            }
+        }
+        Err(e) => problems.push(format!("cannot list crates/providers: {e}")),
+    }
+    problems
+}
+
+fn new_provider(root: &Path, id: &str) -> Result<(), String> {
+    for path in scaffold::new_provider(root, id)? {
+        eprintln!("xtask: wrote {path}");
+    }
+    eprintln!(
+        "xtask: next: fill in crates/providers/{id} from the provider's official docs, \
+         then `cargo test -p portcullis-{}` and `cargo xtask docs`",
+        id.replace('_', "-")
+    );
     Ok(())
 }
 
@@ -86,4 +206,16 @@ fn project_root() -> PathBuf {
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."))
+}
+
+#[cfg(test)]
+mod tests {
+    /// `cargo test` fails on stale docs, an API reference that disagrees with the code,
+    /// or an unregistered provider — not only `cargo xtask check`.
+    #[test]
+    fn docs_and_api_reference_are_current() {
+        if let Err(problems) = super::check(&super::project_root()) {
+            panic!("cargo xtask check failed:\n{}", problems.join("\n"));
+        }
+    }
 }

@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::error::StoreError;
+use crate::profile::Profile;
 
 /// A provider identity: provider id + provider user id, e.g. `github` + `1234`.
 ///
@@ -73,6 +74,10 @@ pub trait UserAdapter: Clone + Send + Sync + 'static {
 
     /// Creates a user and its first key, atomically: either both are stored or neither.
     ///
+    /// `profile` is the identity's normalised profile at sign-in: an adapter may keep
+    /// what it needs from it — at least the [verified email](Profile::verified_email),
+    /// if it implements [`user_by_verified_email`](Self::user_by_verified_email).
+    ///
     /// # Errors
     ///
     /// [`StoreError::KeyExists`] when `key` already belongs to a user — including when a
@@ -80,14 +85,32 @@ pub trait UserAdapter: Clone + Send + Sync + 'static {
     async fn create_user(
         &self,
         key: &Key,
+        profile: &Profile,
         attributes: Self::Attributes,
     ) -> Result<Self::User, StoreError>;
 
-    /// Links `key` to an existing user (Lucia's `createPersistentKey`).
+    /// Links `key` to an existing user (Lucia's `createPersistentKey`). `profile` is as
+    /// for [`create_user`](Self::create_user).
     ///
     /// # Errors
     ///
     /// [`StoreError::KeyExists`] when `key` already belongs to a user (this one or
     /// another); [`StoreError::UserNotFound`] when the user does not exist.
-    async fn add_key(&self, user_id: &Self::UserId, key: &Key) -> Result<(), StoreError>;
+    async fn add_key(
+        &self,
+        user_id: &Self::UserId,
+        key: &Key,
+        profile: &Profile,
+    ) -> Result<(), StoreError>;
+
+    /// The user one of whose identities had `email` as its provider-verified address
+    /// when it was stored. Used by
+    /// [`ProviderSession::link_by_verified_email`](crate::ProviderSession::link_by_verified_email).
+    ///
+    /// The default finds no one: an adapter that does not record verified emails never
+    /// links by email.
+    async fn user_by_verified_email(&self, email: &str) -> Result<Option<Self::User>, StoreError> {
+        let _ = email;
+        Ok(None)
+    }
 }

@@ -39,6 +39,11 @@ pub enum Error {
     /// redirect URI was given none).
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// Linking by email was refused because the provider did not verify the address.
+    #[error(
+        "the provider did not verify this email address, so it cannot be used to link accounts"
+    )]
+    EmailNotVerified,
 }
 
 impl Error {
@@ -58,12 +63,14 @@ impl Error {
     /// | `USER_NOT_FOUND` | the user to link an identity to does not exist |
     /// | `STORE_ERROR` | the user store failed |
     /// | `INVALID_CONFIG` | the client configuration cannot work |
+    /// | `EMAIL_NOT_VERIFIED` | linking by email refused: the provider did not verify the address |
     pub fn code(&self) -> &'static str {
         match self {
             Error::Callback(e) => e.code(),
             Error::Request(_) => "FAILED_REQUEST",
             Error::Store(e) => e.code(),
             Error::Config(_) => "INVALID_CONFIG",
+            Error::EmailNotVerified => "EMAIL_NOT_VERIFIED",
         }
     }
 

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 
 use crate::adapter::{Key, UserAdapter};
 use crate::error::StoreError;
+use crate::profile::Profile;
 
 /// A user in a [`MemoryAdapter`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,7 +29,8 @@ pub struct MemoryUser<A> {
 /// # tokio_test(async {
 /// let store = MemoryAdapter::<String>::new();
 /// let key = Key::new("github", "1");
-/// let user = store.create_user(&key, "Ada".to_owned()).await?;
+/// let profile = portcullis::Profile::new("1");
+/// let user = store.create_user(&key, &profile, "Ada".to_owned()).await?;
 /// assert_eq!(store.user_by_key(&key).await?, Some(user));
 /// # Ok::<(), portcullis::StoreError>(())
 /// # });
@@ -45,7 +47,18 @@ pub struct MemoryAdapter<A> {
 struct Inner<A> {
     next_id: u64,
     users: HashMap<u64, MemoryUser<A>>,
-    keys: HashMap<Key, u64>,
+    keys: HashMap<Key, StoredKey>,
+}
+
+#[derive(Debug)]
+struct StoredKey {
+    user: u64,
+    /// The identity's provider-verified email when it was stored, lowercased.
+    verified_email: Option<String>,
+}
+
+fn verified_email(profile: &Profile) -> Option<String> {
+    profile.verified_email().map(str::to_lowercase)
 }
 
 impl<A> MemoryAdapter<A> {
@@ -78,7 +91,7 @@ impl<A> MemoryAdapter<A> {
         self.lock()
             .keys
             .iter()
-            .filter(|(_, user)| **user == id)
+            .filter(|(_, stored)| stored.user == id)
             .map(|(key, _)| key.clone())
             .collect()
     }
@@ -116,11 +129,16 @@ where
         Ok(inner
             .keys
             .get(key)
-            .and_then(|id| inner.users.get(id))
+            .and_then(|stored| inner.users.get(&stored.user))
             .cloned())
     }
 
-    async fn create_user(&self, key: &Key, attributes: A) -> Result<MemoryUser<A>, StoreError> {
+    async fn create_user(
+        &self,
+        key: &Key,
+        profile: &Profile,
+        attributes: A,
+    ) -> Result<MemoryUser<A>, StoreError> {
         let mut inner = self.lock();
         if inner.keys.contains_key(key) {
             return Err(StoreError::KeyExists(key.clone()));
@@ -129,11 +147,15 @@ where
         inner.next_id += 1;
         let user = MemoryUser { id, attributes };
         inner.users.insert(id, user.clone());
-        inner.keys.insert(key.clone(), id);
+        let stored = StoredKey {
+            user: id,
+            verified_email: verified_email(profile),
+        };
+        inner.keys.insert(key.clone(), stored);
         Ok(user)
     }
 
-    async fn add_key(&self, user_id: &u64, key: &Key) -> Result<(), StoreError> {
+    async fn add_key(&self, user_id: &u64, key: &Key, profile: &Profile) -> Result<(), StoreError> {
         let mut inner = self.lock();
         if !inner.users.contains_key(user_id) {
             return Err(StoreError::UserNotFound);
@@ -141,7 +163,32 @@ where
         if inner.keys.contains_key(key) {
             return Err(StoreError::KeyExists(key.clone()));
         }
-        inner.keys.insert(key.clone(), *user_id);
+        let stored = StoredKey {
+            user: *user_id,
+            verified_email: verified_email(profile),
+        };
+        inner.keys.insert(key.clone(), stored);
         Ok(())
+    }
+
+    async fn user_by_verified_email(
+        &self,
+        email: &str,
+    ) -> Result<Option<MemoryUser<A>>, StoreError> {
+        let email = email.to_lowercase();
+        let inner = self.lock();
+        let mut owners = inner
+            .keys
+            .values()
+            .filter(|stored| stored.verified_email.as_deref() == Some(email.as_str()))
+            .map(|stored| stored.user);
+        let Some(first) = owners.next() else {
+            return Ok(None);
+        };
+        // Two users claim the address: linking either would be a guess.
+        if owners.any(|other| other != first) {
+            return Ok(None);
+        }
+        Ok(inner.users.get(&first).cloned())
     }
 }

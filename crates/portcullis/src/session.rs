@@ -66,7 +66,12 @@ impl<U: ProviderUser, A: UserAdapter> ProviderSession<U, A> {
     ///
     /// [`Error::Store`] when the store fails.
     pub async fn create_user(&self, attributes: A::Attributes) -> Result<A::User, Error> {
-        match self.adapter.create_user(&self.key, attributes).await {
+        let profile = self.profile();
+        match self
+            .adapter
+            .create_user(&self.key, &profile, attributes)
+            .await
+        {
             Ok(user) => Ok(user),
             Err(StoreError::KeyExists(key)) => match self.adapter.user_by_key(&key).await? {
                 Some(user) => Ok(user),
@@ -88,7 +93,36 @@ impl<U: ProviderUser, A: UserAdapter> ProviderSession<U, A> {
     /// [`StoreError::KeyExists`] when the identity is already linked (to this user or
     /// another); [`StoreError::UserNotFound`] when `user_id` does not exist.
     pub async fn link_to(&self, user_id: &A::UserId) -> Result<(), Error> {
-        Ok(self.adapter.add_key(user_id, &self.key).await?)
+        Ok(self
+            .adapter
+            .add_key(user_id, &self.key, &self.profile())
+            .await?)
+    }
+
+    /// Links this identity to the user who already signed in with another identity
+    /// whose provider verified the same email — opt-in account linking, done safely.
+    ///
+    /// Returns the linked user, or `None` when no single user has that verified email
+    /// (create one then). Both sides must be verified by their providers: the address
+    /// here ([`Profile::email_verified`]) and the one the store recorded.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::EmailNotVerified`] when this provider did not verify the email (linking
+    /// on it would hand the account to whoever registered the address there);
+    /// [`Error::Store`] when the store fails.
+    pub async fn link_by_verified_email(&self) -> Result<Option<A::User>, Error> {
+        let profile = self.profile();
+        let Some(email) = profile.verified_email() else {
+            return Err(Error::EmailNotVerified);
+        };
+        let Some(user) = self.adapter.user_by_verified_email(email).await? else {
+            return Ok(None);
+        };
+        self.adapter
+            .add_key(&A::user_id(&user), &self.key, &profile)
+            .await?;
+        Ok(Some(user))
     }
 }
 

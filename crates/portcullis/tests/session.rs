@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use mockito::Server;
 use portcullis::{
-    ClientConfig, Error, Key, MemoryAdapter, OAuthClient, OAuthProvider, Provider, StoreError,
-    UserAdapter,
+    ClientConfig, Error, Key, MemoryAdapter, OAuthClient, OAuthProvider, Profile, Provider,
+    StoreError, UserAdapter,
 };
 use portcullis_testkit::{TestProvider, basic_auth, callback_for, form_is};
 
@@ -72,7 +72,11 @@ async fn linking_adds_a_key_to_an_existing_user() {
     let mut server = Server::new_async().await;
     let store = MemoryAdapter::new();
     let existing = store
-        .create_user(&Key::new("github", "7"), "Ada".to_owned())
+        .create_user(
+            &Key::new("github", "7"),
+            &Profile::new("7"),
+            "Ada".to_owned(),
+        )
         .await
         .unwrap();
     let client = client(&server, store.clone());
@@ -106,11 +110,11 @@ async fn linking_adds_a_key_to_an_existing_user() {
     assert_eq!(err.code(), "KEY_ALREADY_EXISTS");
     // So is linking to a user that does not exist.
     let other = store
-        .create_user(&Key::new("x", "1"), "B".to_owned())
+        .create_user(&Key::new("x", "1"), &Profile::new("1"), "B".to_owned())
         .await
         .unwrap();
     let err = store
-        .add_key(&(other.id + 100), &Key::new("x", "2"))
+        .add_key(&(other.id + 100), &Key::new("x", "2"), &Profile::new("2"))
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::UserNotFound), "{err:?}");
@@ -259,4 +263,55 @@ fn app_parameters_replace_provider_ones_and_cannot_touch_the_flow() {
     let debug = format!("{auth:?}");
     assert!(!debug.contains(auth.pending.state()), "{debug}");
     assert!(debug.contains("client_id=cid"), "{debug}");
+}
+
+#[tokio::test]
+async fn linking_by_email_needs_both_sides_verified() {
+    let mut server = Server::new_async().await;
+    let store = MemoryAdapter::new();
+    let verified = Profile::new("7").with_email(Some("Ada@Example.com".into()), true);
+    let ada = store
+        .create_user(&Key::new("github", "7"), &verified, "Ada".to_owned())
+        .await
+        .unwrap();
+    let unverified = Profile::new("8").with_email(Some("eve@example.com".into()), false);
+    store
+        .create_user(&Key::new("github", "8"), &unverified, "Eve".to_owned())
+        .await
+        .unwrap();
+    let client = client(&server, store.clone());
+
+    // This provider did not verify the address: refused, nothing linked.
+    provider_serves(
+        &mut server,
+        r#"{"id":"u1","email":"ada@example.com","email_verified":false}"#,
+    )
+    .await;
+    let session = client.validate_code("code", Some("v")).await.unwrap();
+    let err = session.link_by_verified_email().await.unwrap_err();
+    assert!(matches!(err, Error::EmailNotVerified), "{err:?}");
+    assert_eq!(err.code(), "EMAIL_NOT_VERIFIED");
+    assert_eq!(store.keys_of(ada.id).len(), 1);
+    server.reset();
+
+    // Verified here too (case differs): linked to Ada.
+    provider_serves(
+        &mut server,
+        r#"{"id":"u1","email":"ada@example.com","email_verified":true}"#,
+    )
+    .await;
+    let session = client.validate_code("code", Some("v")).await.unwrap();
+    let linked = session.link_by_verified_email().await.unwrap();
+    assert_eq!(linked.map(|u| u.id), Some(ada.id));
+    assert_eq!(store.keys_of(ada.id).len(), 2);
+    server.reset();
+
+    // Eve's address was stored unverified: no one to link to.
+    provider_serves(
+        &mut server,
+        r#"{"id":"u2","email":"eve@example.com","email_verified":true}"#,
+    )
+    .await;
+    let session = client.validate_code("code", Some("v")).await.unwrap();
+    assert_eq!(session.link_by_verified_email().await.unwrap(), None);
 }

@@ -1,0 +1,50 @@
+//! The registry of provider crates: every crate under `crates/providers/` is listed
+//! here, so `cargo xtask docs` can read its facts from the code.
+//!
+//! `cargo xtask new-provider <id>` adds a line; `cargo xtask check` fails when a crate
+//! is missing from this list or two providers share an id.
+
+use std::any::type_name;
+
+use portcullis::{Provider, ProviderInfo};
+
+/// What the xtask knows about one provider crate from its code.
+#[derive(Debug, Clone)]
+pub(crate) struct Registered {
+    /// The facts the provider declares.
+    pub(crate) info: ProviderInfo,
+    /// The crate's directory under `crates/providers/`.
+    pub(crate) dir: &'static str,
+    /// The crate's package name.
+    pub(crate) package: &'static str,
+    /// The provider type's name, e.g. `GitHub`.
+    pub(crate) provider_type: &'static str,
+    /// The typed user's name, e.g. `GitHubUser`.
+    pub(crate) user_type: &'static str,
+}
+
+fn register<P: Provider>(dir: &'static str, package: &'static str) -> Registered {
+    Registered {
+        info: P::INFO,
+        dir,
+        package,
+        provider_type: last_segment(type_name::<P>()),
+        user_type: last_segment(type_name::<P::User>()),
+    }
+}
+
+fn last_segment(path: &'static str) -> &'static str {
+    path.rsplit("::").next().unwrap_or(path)
+}
+
+/// Every provider crate, sorted by id.
+pub(crate) fn all() -> Vec<Registered> {
+    let mut all = vec![
+        // @new-provider: `cargo xtask new-provider` inserts registrations above this line.
+        register::<portcullis_discord::Discord>("discord", "portcullis-discord"),
+        register::<portcullis_github::GitHub>("github", "portcullis-github"),
+        register::<portcullis_google::Google>("google", "portcullis-google"),
+    ];
+    all.sort_by_key(|p| p.info.id);
+    all
+}

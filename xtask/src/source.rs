@@ -1,0 +1,229 @@
+//! Reading facts out of Rust source with `syn`: a struct's fields and their doc
+//! comments, which capability traits a provider implements, its option methods.
+
+use std::fs;
+use std::path::Path;
+
+use quote::ToTokens;
+use syn::{Attribute, Expr, Fields, ImplItem, Item, Lit, Meta, Type, Visibility};
+
+/// A parsed source file.
+pub(crate) struct Source {
+    path: String,
+    file: syn::File,
+}
+
+impl Source {
+    /// Parses `path`.
+    pub(crate) fn parse(path: &Path) -> Result<Source, String> {
+        let text =
+            fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let file =
+            syn::parse_file(&text).map_err(|e| format!("cannot parse {}: {e}", path.display()))?;
+        Ok(Source {
+            path: path.display().to_string(),
+            file,
+        })
+    }
+
+    /// The file's inner doc comment (`//!`), as Markdown.
+    pub(crate) fn crate_docs(&self) -> String {
+        docs(&self.file.attrs)
+    }
+
+    /// The public fields of struct `name`, as the provider serves them (serde names).
+    pub(crate) fn struct_fields(&self, name: &str) -> Result<Vec<Field>, String> {
+        let item = self
+            .file
+            .items
+            .iter()
+            .find_map(|item| match item {
+                Item::Struct(s) if s.ident == name => Some(s),
+                _ => None,
+            })
+            .ok_or_else(|| format!("{}: no struct `{name}`", self.path))?;
+        let Fields::Named(fields) = &item.fields else {
+            return Err(format!("{}: `{name}` has no named fields", self.path));
+        };
+        Ok(fields
+            .named
+            .iter()
+            .filter(|f| matches!(f.vis, Visibility::Public(_)))
+            .map(|f| {
+                let ident = f.ident.as_ref().map(ToString::to_string).unwrap_or_default();
+                Field {
+                    name: serde_rename(&f.attrs).unwrap_or(ident),
+                    ty: type_string(&f.ty),
+                    docs: docs(&f.attrs).replace('\n', " "),
+                }
+            })
+            .collect())
+    }
+
+    /// Whether the file has `impl <trait_name> for <ty>`.
+    pub(crate) fn implements(&self, trait_name: &str, ty: &str) -> bool {
+        self.file.items.iter().any(|item| match item {
+            Item::Impl(imp) => {
+                let trait_matches = imp.trait_.as_ref().is_some_and(|(_, path, _)| {
+                    path.segments.last().is_some_and(|s| s.ident == trait_name)
+                });
+                trait_matches && type_string(&imp.self_ty) == ty
+            }
+            _ => false,
+        })
+    }
+
+    /// The public methods of the inherent impls of `ty`: the provider's options.
+    pub(crate) fn methods(&self, ty: &str) -> Vec<Method> {
+        let mut methods = Vec::new();
+        for item in &self.file.items {
+            let Item::Impl(imp) = item else { continue };
+            if imp.trait_.is_some() || type_string(&imp.self_ty) != ty {
+                continue;
+            }
+            for item in &imp.items {
+                if let ImplItem::Fn(f) = item
+                    && matches!(f.vis, Visibility::Public(_))
+                {
+                    methods.push(Method {
+                        signature: normalize(&f.sig.to_token_stream().to_string()),
+                        docs: first_paragraph(&docs(&f.attrs)),
+                    });
+                }
+            }
+        }
+        methods
+    }
+}
+
+/// A public struct field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Field {
+    /// The name on the wire (after `#[serde(rename)]`).
+    pub(crate) name: String,
+    /// The Rust type.
+    pub(crate) ty: String,
+    /// The doc comment, on one line.
+    pub(crate) docs: String,
+}
+
+/// A public method.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Method {
+    /// The signature, normalised.
+    pub(crate) signature: String,
+    /// The first paragraph of the doc comment.
+    pub(crate) docs: String,
+}
+
+/// The doc comment of `attrs`, lines joined with `\n`, common indentation removed.
+pub(crate) fn docs(attrs: &[Attribute]) -> String {
+    let lines: Vec<String> = attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            Meta::NameValue(nv) => match &nv.value {
+                Expr::Lit(lit) => match &lit.lit {
+                    Lit::Str(s) => Some(s.value()),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    let indent = lines
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    lines
+        .iter()
+        .map(|l| l.get(indent..).unwrap_or("").trim_end())
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_owned()
+}
+
+/// The first paragraph of a doc comment, on one line.
+pub(crate) fn first_paragraph(docs: &str) -> String {
+    docs.split("\n\n")
+        .next()
+        .unwrap_or("")
+        .replace('\n', " ")
+        .trim()
+        .to_owned()
+}
+
+fn serde_rename(attrs: &[Attribute]) -> Option<String> {
+    let mut rename = None;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                let value: syn::LitStr = meta.value()?.parse()?;
+                rename = Some(value.value());
+            } else if meta.input.peek(syn::Token![=]) {
+                // Skip other `key = value` arguments.
+                let _: Expr = meta.value()?.parse()?;
+            } else if meta.input.peek(syn::token::Paren) {
+                let _content;
+                syn::parenthesized!(_content in meta.input);
+            }
+            Ok(())
+        });
+    }
+    rename
+}
+
+/// A type as written, with token spacing removed where Rust does not need it.
+pub(crate) fn type_string(ty: &Type) -> String {
+    normalize(&ty.to_token_stream().to_string())
+}
+
+/// Token-stream text with the spaces `quote` inserts removed: `Option < String >` →
+/// `Option<String>`, `& 'a str` → `&'a str`.
+pub(crate) fn normalize(tokens: &str) -> String {
+    let mut out = String::with_capacity(tokens.len());
+    let chars: Vec<char> = tokens.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if c == ' ' {
+            let prev = out.chars().last().unwrap_or(' ');
+            let next = chars.get(i + 1).copied().unwrap_or(' ');
+            let tight_after = matches!(prev, '<' | '(' | '[' | '&' | ':' | '!' | '#' | '\'');
+            let tight_before = matches!(next, '<' | '>' | '(' | ')' | '[' | ']' | ',' | ';' | ':' | '?' | '.');
+            let arrow = prev == '-' && next == '>';
+            if tight_after || tight_before || arrow {
+                // `impl Fn() -> T` and `-> T` keep their spaces around the arrow.
+                if (next == '-' || prev == '>' && out.ends_with("->")) || (prev == ':' && next != ':' && !out.ends_with("::")) {
+                    out.push(' ');
+                }
+                continue;
+            }
+            out.push(' ');
+        } else {
+            out.push(c);
+        }
+    }
+    out.replace("- >", "->").replace(" ->", " ->")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizes_quote_output() {
+        let ty: Type = syn::parse_str("Option<Vec<&'a str>>").unwrap();
+        assert_eq!(type_string(&ty), "Option<Vec<&'a str>>");
+        let sig: syn::Signature =
+            syn::parse_str("pub fn f(&self, x: impl Into<String>) -> Result<(), Error>")
+                .map(|s: syn::Signature| s)
+                .unwrap_or_else(|_| syn::parse_str("fn f(&self, x: impl Into<String>) -> Result<(), Error>").unwrap());
+        assert_eq!(
+            normalize(&sig.to_token_stream().to_string()),
+            "fn f(&self, x: impl Into<String>) -> Result<(), Error>"
+        );
+    }
+}
