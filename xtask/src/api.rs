@@ -65,7 +65,8 @@ pub(crate) fn read_api(src: &Path) -> Result<Api, String> {
 }
 
 fn parse(path: &Path) -> Result<syn::File, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     syn::parse_file(&text).map_err(|e| format!("cannot parse {}: {e}", path.display()))
 }
 
@@ -78,7 +79,8 @@ fn collect_use(tree: &UseTree, prefix: &mut Vec<String>, out: &mut Vec<(Option<S
             prefix.pop();
         }
         UseTree::Name(n) => {
-            let local = prefix.len() == 1 && !["oauth2", "reqwest", "url"].contains(&prefix[0].as_str());
+            let local =
+                prefix.len() == 1 && !["oauth2", "reqwest", "url"].contains(&prefix[0].as_str());
             out.push((local.then(|| prefix[0].clone()), n.ident.to_string()));
         }
         UseTree::Rename(r) => out.push((None, r.rename.to_string())),
@@ -96,7 +98,7 @@ fn is_pub(vis: &Visibility) -> bool {
 }
 
 fn signature(sig: &syn::Signature) -> String {
-    normalize(&sig.to_token_stream().to_string())
+    normalize(sig.to_token_stream())
 }
 
 fn read_item(file: &syn::File, name: &str, entry: &mut ItemApi) -> Result<(), String> {
@@ -124,7 +126,9 @@ fn read_item(file: &syn::File, name: &str, entry: &mut ItemApi) -> Result<(), St
                 for item in &t.items {
                     match item {
                         TraitItem::Fn(f) => {
-                            entry.members.insert(f.sig.ident.to_string(), signature(&f.sig));
+                            entry
+                                .members
+                                .insert(f.sig.ident.to_string(), signature(&f.sig));
                         }
                         TraitItem::Type(ty) => {
                             entry.members.insert(ty.ident.to_string(), String::new());
@@ -150,7 +154,9 @@ fn read_item(file: &syn::File, name: &str, entry: &mut ItemApi) -> Result<(), St
                 for item in &imp.items {
                     match item {
                         ImplItem::Fn(f) if is_pub(&f.vis) => {
-                            entry.members.insert(f.sig.ident.to_string(), signature(&f.sig));
+                            entry
+                                .members
+                                .insert(f.sig.ident.to_string(), signature(&f.sig));
                         }
                         ImplItem::Const(c) if is_pub(&c.vis) => {
                             entry.members.insert(c.ident.to_string(), String::new());
@@ -162,7 +168,11 @@ fn read_item(file: &syn::File, name: &str, entry: &mut ItemApi) -> Result<(), St
             _ => {}
         }
     }
-    if found { Ok(()) } else { Err(format!("re-exported item `{name}` not found")) }
+    if found {
+        Ok(())
+    } else {
+        Err(format!("re-exported item `{name}` not found"))
+    }
 }
 
 /// A `##`/`###` section of the reference.
@@ -191,10 +201,16 @@ fn sections(markdown: &str, level: &str) -> Vec<Section> {
                 if let Some(rest) = line.strip_prefix(&marker)
                     && let Some(name) = rest.strip_suffix('`')
                 {
-                    out.push(Section { name: name.to_owned(), body: String::new() });
+                    out.push(Section {
+                        name: name.to_owned(),
+                        body: String::new(),
+                    });
                     continue;
                 }
-                out.push(Section { name: String::new(), body: String::new() });
+                out.push(Section {
+                    name: String::new(),
+                    body: String::new(),
+                });
                 continue;
             }
         }
@@ -218,7 +234,8 @@ pub(crate) fn check(api: &Api, reference: &str) -> Vec<String> {
     let items = sections(reference, "##");
     let members = sections(reference, "###");
     let item_names: BTreeSet<&str> = items.iter().map(|s| s.name.as_str()).collect();
-    let member_names: BTreeMap<&str, &Section> = members.iter().map(|s| (s.name.as_str(), s)).collect();
+    let member_names: BTreeMap<&str, &Section> =
+        members.iter().map(|s| (s.name.as_str(), s)).collect();
 
     for (name, item) in &api.items {
         let Some(section) = items.iter().find(|s| &s.name == name) else {
@@ -266,7 +283,10 @@ pub(crate) fn check(api: &Api, reference: &str) -> Vec<String> {
     }
     for section in &members {
         let Some((item, member)) = section.name.split_once("::") else {
-            problems.push(format!("{FILE}: \"### `{}`\" should be `Item::member`", section.name));
+            problems.push(format!(
+                "{FILE}: \"### `{}`\" should be `Item::member`",
+                section.name
+            ));
             continue;
         };
         let exists = api.items.get(item).is_some_and(|i| {
@@ -280,13 +300,24 @@ pub(crate) fn check(api: &Api, reference: &str) -> Vec<String> {
         }
     }
     // Every error variant the reference names must exist.
-    for error_type in ["Error", "CallbackError", "StoreError", "RequestErrorKind", "Phase"] {
-        let Some(item) = api.items.get(error_type) else { continue };
+    for error_type in [
+        "Error",
+        "CallbackError",
+        "StoreError",
+        "RequestErrorKind",
+        "Phase",
+    ] {
+        let Some(item) = api.items.get(error_type) else {
+            continue;
+        };
         let needle = format!("`{error_type}::");
         let mut rest = reference;
         while let Some(at) = rest.find(&needle) {
             let after = &rest[at + needle.len()..];
-            let variant: String = after.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            let variant: String = after
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
             if !variant.is_empty()
                 && !item.fields.contains(&variant)
                 && !item.members.contains_key(&variant)
@@ -310,7 +341,9 @@ mod tests {
     fn api() -> Api {
         let mut api = Api::default();
         let mut client = ItemApi::default();
-        client.members.insert("new".into(), "fn new(x: u8) -> Self".into());
+        client
+            .members
+            .insert("new".into(), "fn new(x: u8) -> Self".into());
         client.fields.insert("url".into());
         api.items.insert("Client".into(), client);
         let mut error = ItemApi::default();
@@ -330,22 +363,52 @@ mod tests {
     fn every_kind_of_drift_is_reported() {
         let renamed = GOOD.replace("### `Client::new`", "### `Client::create`");
         let problems = check(&api(), &renamed);
-        assert!(problems.iter().any(|p| p.contains("`Client::new` is public but not documented")), "{problems:?}");
-        assert!(problems.iter().any(|p| p.contains("documents `Client::create`, which does not exist")), "{problems:?}");
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("`Client::new` is public but not documented")),
+            "{problems:?}"
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("documents `Client::create`, which does not exist")),
+            "{problems:?}"
+        );
 
         let wrong_sig = GOOD.replace("pub fn new(x: u8) -> Self", "pub fn new(x: u16) -> Self");
-        assert!(check(&api(), &wrong_sig).iter().any(|p| p.contains("signature of `Client::new`")));
+        assert!(
+            check(&api(), &wrong_sig)
+                .iter()
+                .any(|p| p.contains("signature of `Client::new`"))
+        );
 
         let no_field = GOOD.replace("Has `url`.", "");
-        assert!(check(&api(), &no_field).iter().any(|p| p.contains("`Client::url`")));
+        assert!(
+            check(&api(), &no_field)
+                .iter()
+                .any(|p| p.contains("`Client::url`"))
+        );
 
         let bad_error = GOOD.replace("`Error::Config`", "`Error::Nope`");
-        assert!(check(&api(), &bad_error).iter().any(|p| p.contains("`Error::Nope`")));
+        assert!(
+            check(&api(), &bad_error)
+                .iter()
+                .any(|p| p.contains("`Error::Nope`"))
+        );
 
         let extra = format!("{GOOD}\n## `Ghost`\n");
-        assert!(check(&api(), &extra).iter().any(|p| p.contains("documents `Ghost`")));
+        assert!(
+            check(&api(), &extra)
+                .iter()
+                .any(|p| p.contains("documents `Ghost`"))
+        );
 
         let missing = GOOD.replace("## `Error`", "## Errors");
-        assert!(check(&api(), &missing).iter().any(|p| p.contains("`Error` is not documented")));
+        assert!(
+            check(&api(), &missing)
+                .iter()
+                .any(|p| p.contains("`Error` is not documented"))
+        );
     }
 }

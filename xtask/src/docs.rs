@@ -48,7 +48,12 @@ impl ProviderDoc {
 pub(crate) fn render_all(docs: &[ProviderDoc]) -> Vec<(String, String)> {
     let mut files: Vec<(String, String)> = docs
         .iter()
-        .map(|d| (format!("docs/providers/{}.md", d.reg.info.id), render_provider(d)))
+        .map(|d| {
+            (
+                format!("docs/providers/{}.md", d.reg.info.id),
+                render_provider(d),
+            )
+        })
         .collect();
     files.push(("docs/providers/README.md".to_owned(), render_index(docs)));
     files
@@ -102,7 +107,11 @@ fn render_index(docs: &[ProviderDoc]) -> String {
     }
     out.push_str("\n## Where `email_verified` comes from\n\n| provider | source |\n|---|---|\n");
     for d in docs {
-        let _ = writeln!(out, "| {} | {} |", d.reg.info.name, d.reg.info.email_verified_source);
+        let _ = writeln!(
+            out,
+            "| {} | {} |",
+            d.reg.info.name, d.reg.info.email_verified_source
+        );
     }
     out
 }
@@ -151,10 +160,18 @@ fn render_provider(d: &ProviderDoc) -> String {
             },
         ),
         ("PKCE", pkce(i.pkce).to_owned()),
-        ("Client authentication", client_auth(i.client_auth).to_owned()),
+        (
+            "Client authentication",
+            client_auth(i.client_auth).to_owned(),
+        ),
         (
             "Redirect URI",
-            if i.requires_redirect_uri { "required" } else { "optional" }.to_owned(),
+            if i.requires_redirect_uri {
+                "required"
+            } else {
+                "optional"
+            }
+            .to_owned(),
         ),
         ("Refresh", yes_no(d.refresh).to_owned()),
         ("Revoke", yes_no(d.revoke).to_owned()),
@@ -180,17 +197,15 @@ fn render_provider(d: &ProviderDoc) -> String {
     let _ = writeln!(out, "\n## User fields: `{}`\n", d.reg.user_type);
     out.push_str("| field | type | description |\n|---|---|---|\n");
     for f in &d.user_fields {
-        let _ = writeln!(
-            out,
-            "| `{}` | `{}` | {} |",
-            f.name,
-            f.ty,
-            markdown(&f.docs)
-        );
+        let _ = writeln!(out, "| `{}` | `{}` | {} |", f.name, f.ty, markdown(&f.docs));
     }
 
     if let Some(quirks) = section(&d.crate_docs, "What this provider does") {
-        let _ = write!(out, "\n## What this provider does\n\n{}\n", markdown(&quirks));
+        let _ = write!(
+            out,
+            "\n## What this provider does\n\n{}\n",
+            markdown(&quirks)
+        );
     }
     out
 }
@@ -266,7 +281,12 @@ fn markdown(text: &str) -> String {
 
 /// rust-analyzer's `ensure_file_contents`: in check mode, fail when the file differs;
 /// otherwise write it.
-pub(crate) fn ensure_file_contents(root: &Path, relative: &str, contents: &str, check: bool) -> Result<bool, String> {
+pub(crate) fn ensure_file_contents(
+    root: &Path,
+    relative: &str,
+    contents: &str,
+    check: bool,
+) -> Result<bool, String> {
     let path = root.join(relative);
     let normalize = |s: &str| s.replace("\r\n", "\n");
     if fs::read_to_string(&path).is_ok_and(|old| normalize(&old) == normalize(contents)) {
@@ -291,7 +311,9 @@ mod tests {
     #[test]
     fn markdown_rewrites_intra_doc_links() {
         assert_eq!(
-            markdown("see [`Refresh`] and [`OAuthClient::refresh`](portcullis::OAuthClient::refresh) or [docs](https://x.test)"),
+            markdown(
+                "see [`Refresh`] and [`OAuthClient::refresh`](portcullis::OAuthClient::refresh) or [docs](https://x.test)"
+            ),
             "see `Refresh` and `OAuthClient::refresh` or [docs](https://x.test)"
         );
     }
@@ -305,6 +327,9 @@ mod tests {
     #[test]
     fn sections_end_at_the_next_heading() {
         let docs = "# What this provider does\n\n* a\n* b\n\n# Other\n\nc";
-        assert_eq!(section(docs, "What this provider does").unwrap(), "* a\n* b");
+        assert_eq!(
+            section(docs, "What this provider does").unwrap(),
+            "* a\n* b"
+        );
     }
 }

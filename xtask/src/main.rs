@@ -139,7 +139,11 @@ fn check(root: &Path) -> Result<(), Vec<String>> {
         },
         Err(e) => problems.push(e),
     }
-    if problems.is_empty() { Ok(()) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
 }
 
 /// Every directory under `crates/providers/` is registered, and ids are unique.
@@ -160,7 +164,9 @@ fn check_registry(root: &Path) -> Vec<String> {
         Ok(entries) => {
             for entry in entries.flatten() {
                 let dir = entry.file_name().to_string_lossy().into_owned();
-                if entry.path().join("Cargo.toml").exists() && !registered.iter().any(|r| r.dir == dir) {
+                if entry.path().join("Cargo.toml").exists()
+                    && !registered.iter().any(|r| r.dir == dir)
+                {
                     problems.push(format!(
                         "crates/providers/{dir} is not registered in xtask/src/providers.rs: \
                          add it there (and to xtask/Cargo.toml), as `cargo xtask new-provider` does"

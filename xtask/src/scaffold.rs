@@ -37,7 +37,8 @@ pub(crate) fn new_provider(root: &Path, id: &str) -> Result<Vec<String>, String>
     for (name, contents) in files {
         let path = dir.join(name);
         if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+            fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
         }
         fs::write(&path, contents).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         written.push(format!("crates/providers/{id}/{name}"));
@@ -79,7 +80,9 @@ fn type_name(id: &str) -> String {
 
 fn insert_after(path: &Path, anchor: &str, text: &str) -> Result<(), String> {
     edit(path, anchor, |contents, at| {
-        let line_end = contents[at..].find('\n').map_or(contents.len(), |i| at + i + 1);
+        let line_end = contents[at..]
+            .find('\n')
+            .map_or(contents.len(), |i| at + i + 1);
         contents.insert_str(line_end, text);
     })
 }
@@ -298,7 +301,8 @@ mod tests {
         assert!(lib.contains("pub struct AzureAd;"));
         assert!(lib.contains("id: \"azure_ad\""));
         syn::parse_file(&lib).expect("the scaffold is valid Rust");
-        let test = fs::read_to_string(root.join("crates/providers/azure_ad/tests/azure_ad.rs")).unwrap();
+        let test =
+            fs::read_to_string(root.join("crates/providers/azure_ad/tests/azure_ad.rs")).unwrap();
         syn::parse_file(&test).expect("the scaffolded test is valid Rust");
 
         let registry = fs::read_to_string(root.join("xtask/src/providers.rs")).unwrap();
@@ -306,12 +310,26 @@ mod tests {
             "register::<portcullis_azure_ad::AzureAd>(\"azure_ad\", \"portcullis-azure-ad\"),\n        // @new-provider:"
         ), "{registry}");
         let workspace = fs::read_to_string(root.join("Cargo.toml")).unwrap();
-        assert!(workspace.contains("portcullis-azure-ad = { path = \"crates/providers/azure_ad\""), "{workspace}");
+        assert!(
+            workspace.contains("portcullis-azure-ad = { path = \"crates/providers/azure_ad\""),
+            "{workspace}"
+        );
         let xtask = fs::read_to_string(root.join("xtask/Cargo.toml")).unwrap();
-        assert!(xtask.contains("portcullis-azure-ad.workspace = true"), "{xtask}");
+        assert!(
+            xtask.contains("portcullis-azure-ad.workspace = true"),
+            "{xtask}"
+        );
 
-        assert!(new_provider(&root, "azure_ad").unwrap_err().contains("already exists"));
-        assert!(new_provider(&root, "Bad-Id").unwrap_err().contains("not a provider id"));
+        assert!(
+            new_provider(&root, "azure_ad")
+                .unwrap_err()
+                .contains("already exists")
+        );
+        assert!(
+            new_provider(&root, "Bad-Id")
+                .unwrap_err()
+                .contains("not a provider id")
+        );
         fs::remove_dir_all(&root).unwrap();
     }
 }

@@ -50,7 +50,11 @@ impl Source {
             .iter()
             .filter(|f| matches!(f.vis, Visibility::Public(_)))
             .map(|f| {
-                let ident = f.ident.as_ref().map(ToString::to_string).unwrap_or_default();
+                let ident = f
+                    .ident
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
                 Field {
                     name: serde_rename(&f.attrs).unwrap_or(ident),
                     ty: type_string(&f.ty),
@@ -86,7 +90,7 @@ impl Source {
                     && matches!(f.vis, Visibility::Public(_))
                 {
                     methods.push(Method {
-                        signature: normalize(&f.sig.to_token_stream().to_string()),
+                        signature: normalize(f.sig.to_token_stream()),
                         docs: first_paragraph(&docs(&f.attrs)),
                     });
                 }
@@ -179,34 +183,83 @@ fn serde_rename(attrs: &[Attribute]) -> Option<String> {
 
 /// A type as written, with token spacing removed where Rust does not need it.
 pub(crate) fn type_string(ty: &Type) -> String {
-    normalize(&ty.to_token_stream().to_string())
+    normalize(ty.to_token_stream())
 }
 
-/// Token-stream text with the spaces `quote` inserts removed: `Option < String >` →
-/// `Option<String>`, `& 'a str` → `&'a str`.
-pub(crate) fn normalize(tokens: &str) -> String {
-    let mut out = String::with_capacity(tokens.len());
-    let chars: Vec<char> = tokens.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
-        if c == ' ' {
-            let prev = out.chars().last().unwrap_or(' ');
-            let next = chars.get(i + 1).copied().unwrap_or(' ');
-            let tight_after = matches!(prev, '<' | '(' | '[' | '&' | ':' | '!' | '#' | '\'');
-            let tight_before = matches!(next, '<' | '>' | '(' | ')' | '[' | ']' | ',' | ';' | ':' | '?' | '.');
-            let arrow = prev == '-' && next == '>';
-            if tight_after || tight_before || arrow {
-                // `impl Fn() -> T` and `-> T` keep their spaces around the arrow.
-                if (next == '-' || prev == '>' && out.ends_with("->")) || (prev == ':' && next != ':' && !out.ends_with("::")) {
-                    out.push(' ');
-                }
-                continue;
-            }
+/// Rust tokens as a person writes them: `Option<String>`, `&'a str`, `-> T`.
+pub(crate) fn normalize(tokens: proc_macro2::TokenStream) -> String {
+    let mut flat = Vec::new();
+    flatten(tokens, &mut flat);
+    let mut out = String::new();
+    let mut prev = "";
+    for tok in &flat {
+        let tok = tok.as_str();
+        let tight_before = matches!(
+            tok,
+            ">" | ")" | "]" | "," | ";" | "?" | "." | "::" | ":" | "<"
+        ) || (tok == "(" && prev != "->" && prev != ",");
+        let tight_after = matches!(prev, "<" | "(" | "[" | "&" | "#" | "::" | "!");
+        if !out.is_empty() && !tight_before && !tight_after {
             out.push(' ');
-        } else {
-            out.push(c);
+        }
+        out.push_str(tok);
+        prev = tok;
+    }
+    out
+}
+
+/// Tokens as strings, joint punctuation (`->`, `::`) and lifetimes (`'a`) kept whole.
+fn flatten(tokens: proc_macro2::TokenStream, out: &mut Vec<String>) {
+    use proc_macro2::{Delimiter, Spacing, TokenTree};
+    let mut joint = String::new();
+    for tree in tokens {
+        match tree {
+            TokenTree::Punct(p) => {
+                joint.push(p.as_char());
+                if p.spacing() == Spacing::Alone {
+                    out.push(std::mem::take(&mut joint));
+                }
+            }
+            TokenTree::Ident(ident) => {
+                if joint == "'" {
+                    out.push(format!("'{ident}"));
+                    joint.clear();
+                } else {
+                    if !joint.is_empty() {
+                        out.push(std::mem::take(&mut joint));
+                    }
+                    out.push(ident.to_string());
+                }
+            }
+            TokenTree::Literal(lit) => {
+                if !joint.is_empty() {
+                    out.push(std::mem::take(&mut joint));
+                }
+                out.push(lit.to_string());
+            }
+            TokenTree::Group(group) => {
+                if !joint.is_empty() {
+                    out.push(std::mem::take(&mut joint));
+                }
+                let (open, close) = match group.delimiter() {
+                    Delimiter::Parenthesis => ("(", ")"),
+                    Delimiter::Bracket => ("[", "]"),
+                    Delimiter::Brace => ("{", "}"),
+                    Delimiter::None => ("", ""),
+                };
+                if !open.is_empty() {
+                    out.push(open.to_owned());
+                }
+                flatten(group.stream(), out);
+                if !close.is_empty() {
+                    out.push(close.to_owned());
+                }
+            }
         }
     }
-    out.replace("- >", "->").replace(" ->", " ->")
+    if !joint.is_empty() {
+        out.push(joint);
+    }
 }
 
 #[cfg(test)]
@@ -217,13 +270,13 @@ mod tests {
     fn normalizes_quote_output() {
         let ty: Type = syn::parse_str("Option<Vec<&'a str>>").unwrap();
         assert_eq!(type_string(&ty), "Option<Vec<&'a str>>");
-        let sig: syn::Signature =
-            syn::parse_str("pub fn f(&self, x: impl Into<String>) -> Result<(), Error>")
-                .map(|s: syn::Signature| s)
-                .unwrap_or_else(|_| syn::parse_str("fn f(&self, x: impl Into<String>) -> Result<(), Error>").unwrap());
-        assert_eq!(
-            normalize(&sig.to_token_stream().to_string()),
-            "fn f(&self, x: impl Into<String>) -> Result<(), Error>"
-        );
+        for sig in [
+            "fn f(&self, x: impl Into<String>) -> Result<(), Error>",
+            "async fn g<'a>(&'a mut self, u: &Url) -> Option<&'a str>",
+            "fn h(f: impl Fn() -> (u8, u8)) -> Vec<(String, String)>",
+        ] {
+            let parsed: syn::Signature = syn::parse_str(sig).unwrap();
+            assert_eq!(normalize(parsed.to_token_stream()), sig);
+        }
     }
 }
