@@ -6,9 +6,12 @@
 //! * [`callback_for`] — the callback a provider would send for an authorization URL;
 //! * [`query_of`] — a URL's query as a sorted map, to assert every parameter;
 //! * [`s256_challenge`] — the PKCE challenge a verifier must produce;
-//! * [`TestProvider`] — a minimal provider for testing the core and apps' own flows.
+//! * [`TestProvider`] — a minimal provider for testing the core and apps' own flows;
+//! * [`store::behaves_like_a_store`] — the behaviour suite every `UserAdapter` passes.
 
 #![forbid(unsafe_code)]
+
+pub mod store;
 
 use std::collections::BTreeMap;
 

@@ -12,7 +12,7 @@
 #![allow(clippy::print_stdout)]
 
 use portcullis::{
-    CallbackParams, ClientConfig, MemoryAdapter, OAuthClient, OAuthProvider, Provider,
+    CallbackParams, ClientConfig, MemoryAdapter, OAuthClient, OAuthProvider, Provider, UserAdapter,
 };
 use portcullis_github::GitHub;
 
@@ -85,7 +85,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         };
         println!("   tokens: {:?}", session.tokens);
-        assert_eq!(store.keys_of(user.id).len(), 1);
+        assert_eq!(store.keys(&user.id).await?.len(), 1);
     }
     Ok(())
 }

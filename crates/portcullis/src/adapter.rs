@@ -72,6 +72,12 @@ pub trait UserAdapter: Clone + Send + Sync + 'static {
     /// The user `key` belongs to, if any.
     async fn user_by_key(&self, key: &Key) -> Result<Option<Self::User>, StoreError>;
 
+    /// The user with id `user_id`, if any (e.g. to load the user of an app session).
+    async fn user_by_id(&self, user_id: &Self::UserId) -> Result<Option<Self::User>, StoreError>;
+
+    /// The keys linked to a user, sorted. Empty for an unknown user.
+    async fn keys(&self, user_id: &Self::UserId) -> Result<Vec<Key>, StoreError>;
+
     /// Creates a user and its first key, atomically: either both are stored or neither.
     ///
     /// `profile` is the identity's normalised profile at sign-in: an adapter may keep
@@ -102,6 +108,16 @@ pub trait UserAdapter: Clone + Send + Sync + 'static {
         key: &Key,
         profile: &Profile,
     ) -> Result<(), StoreError>;
+
+    /// Unlinks `key` from a user, unless it is the user's last key — a user must keep a
+    /// way to sign in. Atomic: two concurrent removals cannot both succeed on a user's
+    /// last two keys.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::KeyNotFound`] when `key` is not linked to this user;
+    /// [`StoreError::LastKey`] when it is the user's only key.
+    async fn remove_key(&self, user_id: &Self::UserId, key: &Key) -> Result<(), StoreError>;
 
     /// The user one of whose identities had `email` as its provider-verified address
     /// when it was stored. Used by

@@ -61,6 +61,8 @@ impl Error {
     /// | `FAILED_REQUEST` | a request to the provider failed ([`RequestError`]) |
     /// | `KEY_ALREADY_EXISTS` | the provider identity is already linked to a user |
     /// | `USER_NOT_FOUND` | the user to link an identity to does not exist |
+    /// | `KEY_NOT_FOUND` | the identity to remove is not linked to that user |
+    /// | `LAST_KEY` | the identity to remove is the user's last one |
     /// | `STORE_ERROR` | the user store failed |
     /// | `INVALID_CONFIG` | the client configuration cannot work |
     /// | `EMAIL_NOT_VERIFIED` | linking by email refused: the provider did not verify the address |
@@ -391,6 +393,12 @@ pub enum StoreError {
     /// The user does not exist.
     #[error("the user does not exist")]
     UserNotFound,
+    /// The key does not belong to that user.
+    #[error("the identity {0} is not linked to that user")]
+    KeyNotFound(Key),
+    /// Removing the key would leave the user with no way to sign in.
+    #[error("the identity {0} is the user's last one and cannot be removed")]
+    LastKey(Key),
     /// The backend (database, network) failed.
     #[error("user store error: {0}")]
     Backend(#[source] BoxError),
@@ -407,6 +415,8 @@ impl StoreError {
         match self {
             StoreError::KeyExists(_) => "KEY_ALREADY_EXISTS",
             StoreError::UserNotFound => "USER_NOT_FOUND",
+            StoreError::KeyNotFound(_) => "KEY_NOT_FOUND",
+            StoreError::LastKey(_) => "LAST_KEY",
             StoreError::Backend(_) => "STORE_ERROR",
         }
     }

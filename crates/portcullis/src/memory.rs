@@ -1,6 +1,6 @@
 //! [`MemoryAdapter`]: a [`UserAdapter`] in memory, for tests and quick starts.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
@@ -85,16 +85,6 @@ impl<A> MemoryAdapter<A> {
     pub fn user_count(&self) -> usize {
         self.lock().users.len()
     }
-
-    /// The keys linked to user `id`, sorted.
-    pub fn keys_of(&self, id: u64) -> BTreeSet<Key> {
-        self.lock()
-            .keys
-            .iter()
-            .filter(|(_, stored)| stored.user == id)
-            .map(|(key, _)| key.clone())
-            .collect()
-    }
 }
 
 impl<A> Clone for MemoryAdapter<A> {
@@ -131,6 +121,44 @@ where
             .get(key)
             .and_then(|stored| inner.users.get(&stored.user))
             .cloned())
+    }
+
+    async fn user_by_id(&self, user_id: &u64) -> Result<Option<MemoryUser<A>>, StoreError> {
+        Ok(self.lock().users.get(user_id).cloned())
+    }
+
+    async fn keys(&self, user_id: &u64) -> Result<Vec<Key>, StoreError> {
+        let mut keys: Vec<Key> = self
+            .lock()
+            .keys
+            .iter()
+            .filter(|(_, stored)| stored.user == *user_id)
+            .map(|(key, _)| key.clone())
+            .collect();
+        keys.sort();
+        Ok(keys)
+    }
+
+    async fn remove_key(&self, user_id: &u64, key: &Key) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        if inner
+            .keys
+            .get(key)
+            .is_none_or(|stored| stored.user != *user_id)
+        {
+            return Err(StoreError::KeyNotFound(key.clone()));
+        }
+        if inner
+            .keys
+            .values()
+            .filter(|stored| stored.user == *user_id)
+            .count()
+            <= 1
+        {
+            return Err(StoreError::LastKey(key.clone()));
+        }
+        inner.keys.remove(key);
+        Ok(())
     }
 
     async fn create_user(
