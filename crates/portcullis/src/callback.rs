@@ -64,7 +64,12 @@ impl CallbackParams {
         V: AsRef<str>,
     {
         let mut params = CallbackParams::default();
+        let mut total = 0usize;
         for (name, value) in pairs {
+            total += name.as_ref().len() + value.as_ref().len();
+            if total > MAX_QUERY_BYTES {
+                return Err(CallbackError::TooLong("query"));
+            }
             let (slot, name) = match name.as_ref() {
                 "code" => (&mut params.code, "code"),
                 "state" => (&mut params.state, "state"),

@@ -1,6 +1,8 @@
 //! [`OAuthClient`]: a provider bound to an app's client configuration and user store,
 //! and the [`OAuthProvider`] trait it implements — the whole sign-in flow, once.
 
+use std::borrow::Cow;
+
 use async_trait::async_trait;
 use oauth2::basic::{
     BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
@@ -25,8 +27,9 @@ use crate::token::{TokenResponse, Tokens};
 
 /// A sign-in provider bound to the app's user store: Lucia's `OAuthProvider`.
 ///
-/// [`OAuthClient`] implements it for every provider crate. It is object safe, so apps
-/// can keep several providers of the same user type behind `dyn OAuthProvider`.
+/// [`OAuthClient`] implements it for every provider crate. It is object safe:
+/// `dyn OAuthProvider<User = GitHubUser, Adapter = MyStore>` works, though a trait
+/// object fixes the user type, so different providers do not share one.
 ///
 /// The whole flow, against a local stand-in for GitHub:
 ///
@@ -147,6 +150,7 @@ type Oauth2Client = oauth2::Client<
 /// A [`Provider`] bound to the app's [`ClientConfig`] and [`UserAdapter`]: the type that
 /// runs sign-ins. Build one per provider at start-up and share it.
 pub struct OAuthClient<P: Provider, A: UserAdapter> {
+    id: Cow<'static, str>,
     provider: P,
     config: ClientConfig,
     endpoints: Endpoints,
@@ -161,7 +165,9 @@ impl<P: Provider, A: UserAdapter> OAuthClient<P, A> {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] when the provider needs a redirect URI and `config` has none.
+    /// [`Error::Config`] when the provider needs a redirect URI and `config` has none,
+    /// or when `config` sets an authorization parameter the flow sets itself (`state`,
+    /// `scope`, `code_challenge`, …).
     pub fn new(provider: P, config: ClientConfig, adapter: A) -> Result<Self, Error> {
         if P::INFO.requires_redirect_uri && config.redirect_uri.is_none() {
             return Err(Error::Config(format!(
@@ -181,6 +187,7 @@ impl<P: Provider, A: UserAdapter> OAuthClient<P, A> {
         let endpoints = provider.endpoints();
         let oauth2 = oauth2_client::<P>(&config, &endpoints);
         Ok(OAuthClient {
+            id: Cow::Borrowed(P::INFO.id),
             provider,
             config,
             endpoints,
@@ -195,6 +202,16 @@ impl<P: Provider, A: UserAdapter> OAuthClient<P, A> {
     pub fn with_endpoints(mut self, endpoints: Endpoints) -> Self {
         self.oauth2 = oauth2_client::<P>(&self.config, &endpoints);
         self.endpoints = endpoints;
+        self
+    }
+
+    /// Uses another provider id in keys and pending authorizations than the provider's
+    /// own (`github`): for a second instance of the same provider whose users must stay
+    /// apart — a GitHub Enterprise Server beside github.com, a self-hosted GitLab beside
+    /// gitlab.com. Without it, `github:1` on two servers would be one identity.
+    #[must_use]
+    pub fn with_id(mut self, id: impl Into<Cow<'static, str>>) -> Self {
+        self.id = id.into();
         self
     }
 
@@ -248,7 +265,8 @@ impl<P: Provider, A: UserAdapter> OAuthClient<P, A> {
     ///
     /// # Errors
     ///
-    /// [`Error::Request`] with [`Phase::UserInfo`].
+    /// [`Error::Request`] with [`Phase::UserInfo`]; [`Error::Config`] when the provider
+    /// needs a user endpoint and the endpoints have none.
     pub async fn fetch_user(&self, tokens: &Tokens) -> Result<P::User, Error> {
         self.provider
             .fetch_user(UserRequest {
@@ -383,7 +401,7 @@ impl<P: Provider, A: UserAdapter> OAuthProvider for OAuthClient<P, A> {
     type Adapter = A;
 
     fn id(&self) -> &str {
-        P::INFO.id
+        &self.id
     }
 
     fn authorization_url(&self) -> AuthorizationUrl {
@@ -429,7 +447,7 @@ impl<P: Provider, A: UserAdapter> OAuthProvider for OAuthClient<P, A> {
         AuthorizationUrl {
             url,
             pending: PendingAuthorization::new(
-                P::INFO.id,
+                &self.id,
                 state.secret().clone(),
                 code_verifier,
                 nonce,
@@ -445,9 +463,9 @@ impl<P: Provider, A: UserAdapter> OAuthProvider for OAuthClient<P, A> {
         if let Some(error) = callback.error() {
             return Err(error.into());
         }
-        if pending.provider() != P::INFO.id {
+        if pending.provider() != self.id {
             return Err(CallbackError::ProviderMismatch {
-                expected: P::INFO.id.to_owned(),
+                expected: self.id.to_string(),
                 found: pending.provider().to_owned(),
             }
             .into());
@@ -475,11 +493,14 @@ impl<P: Provider, A: UserAdapter> OAuthProvider for OAuthClient<P, A> {
         code_verifier: Option<&str>,
     ) -> Result<ProviderSession<P::User, A>, Error> {
         let tokens = self.exchange_code(code, code_verifier).await?;
-        let user = self.fetch_user(&tokens).await?;
-        let key = Key::new(P::INFO.id, user.provider_user_id());
+        let user = self
+            .fetch_user(&tokens)
+            .await
+            .map_err(Error::after_code_exchange)?;
+        let key = Key::new(self.id.as_ref(), user.provider_user_id());
         let existing_user = self.adapter.user_by_key(&key).await?;
         Ok(ProviderSession::new(
-            P::INFO.id,
+            &self.id,
             user,
             tokens,
             existing_user,

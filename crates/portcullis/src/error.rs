@@ -56,7 +56,7 @@ impl Error {
     /// |---|---|
     /// | `PROVIDER_ERROR` | the provider redirected back with `error=…` (e.g. the user denied access) |
     /// | `INVALID_CALLBACK` | the callback is malformed: missing `code`, duplicated or oversized parameters |
-    /// | `STATE_MISMATCH` | `state` is missing or differs from the one we sent |
+    /// | `STATE_MISMATCH` | `state` is missing or differs from the one we sent, or the pending authorization belongs to another provider |
     /// | `ISSUER_MISMATCH` | the callback's `iss` (RFC 9207) is not the provider's issuer |
     /// | `FAILED_REQUEST` | a request to the provider failed ([`RequestError`]) |
     /// | `KEY_ALREADY_EXISTS` | the provider identity is already linked to a user |
@@ -78,14 +78,28 @@ impl Error {
 
     /// Whether trying the same call again later may succeed.
     ///
-    /// Never true for a code exchange: an authorization code is single-use, so retrying
-    /// one either fails or, worse, burns the provider's rate limit. Start a new sign-in
-    /// instead.
+    /// Never true for anything that exchanged an authorization code —
+    /// [`OAuthClient::exchange_code`](crate::OAuthClient::exchange_code),
+    /// [`validate_callback`](crate::OAuthProvider::validate_callback) and
+    /// [`validate_code`](crate::OAuthProvider::validate_code), whatever step failed: the
+    /// code is single-use, so retrying either fails or burns the provider's rate limit.
+    /// Start a new sign-in instead. True for timeouts, connection failures, 429 and 5xx
+    /// answers of user requests, refreshes and revocations.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Request(e) => e.is_retryable(),
-            Error::Store(StoreError::Backend(_)) => true,
             _ => false,
+        }
+    }
+
+    /// Marks a failure that happened after the authorization code was spent.
+    pub(crate) fn after_code_exchange(self) -> Self {
+        match self {
+            Error::Request(mut e) => {
+                e.0.code_spent = true;
+                Error::Request(e)
+            }
+            other => other,
         }
     }
 
@@ -223,6 +237,9 @@ struct RequestErrorInner {
     phase: Phase,
     kind: RequestErrorKind,
     retry_after: Option<Duration>,
+    /// The authorization code was exchanged before this failed: retrying the whole call
+    /// would send it again.
+    code_spent: bool,
 }
 
 impl fmt::Display for RequestError {
@@ -248,6 +265,7 @@ impl RequestError {
             phase,
             kind,
             retry_after: None,
+            code_spent: false,
         }))
     }
 
@@ -286,7 +304,7 @@ impl RequestError {
 
     /// Whether the same request may succeed later. Never true for a code exchange.
     pub fn is_retryable(&self) -> bool {
-        if self.0.phase == Phase::TokenExchange {
+        if self.0.phase == Phase::TokenExchange || self.0.code_spent {
             return false;
         }
         match &self.0.kind {
@@ -352,8 +370,9 @@ pub enum RequestErrorKind {
     /// No connection could be made.
     #[error("could not connect: {0}")]
     Connect(#[source] BoxError),
-    /// Another transport failure (connection reset, TLS, malformed HTTP, a redirect we
-    /// refused to follow).
+    /// Another transport failure (connection reset, TLS, malformed HTTP). A redirect is
+    /// not followed: it comes back as [`UnexpectedResponse`](Self::UnexpectedResponse)
+    /// with its 3xx status.
     #[error("transport error: {0}")]
     Transport(#[source] BoxError),
 }

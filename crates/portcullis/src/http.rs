@@ -18,8 +18,8 @@ use url::Url;
 
 use crate::error::{Error, OAuthErrorResponse, Phase, RequestError, RequestErrorKind};
 
-/// The `User-Agent` sent unless the app sets its own. GitHub and Reddit refuse requests
-/// without one.
+/// The default `User-Agent`; set another with [`HttpClientBuilder::user_agent`]. GitHub
+/// and Reddit refuse requests without one.
 pub const USER_AGENT: &str = concat!("portcullis/", env!("CARGO_PKG_VERSION"));
 
 /// The HTTP client shared by all providers.
@@ -42,6 +42,7 @@ pub const USER_AGENT: &str = concat!("portcullis/", env!("CARGO_PKG_VERSION"));
 pub struct HttpClient {
     inner: reqwest::Client,
     max_body_bytes: usize,
+    user_agent: HeaderValue,
 }
 
 impl HttpClient {
@@ -77,18 +78,44 @@ impl HttpClient {
     /// Wraps a `reqwest::Client` the app built itself (proxies, custom roots, …).
     ///
     /// Build it with `redirect(reqwest::redirect::Policy::none())` and with timeouts:
-    /// Portcullis cannot change them afterwards. The body limit and the
-    /// `User-Agent`/`Accept` headers still apply.
+    /// Portcullis cannot change them afterwards. The body limit and the `User-Agent`
+    /// still come from Portcullis: set them with
+    /// [`with_max_body_bytes`](Self::with_max_body_bytes) and
+    /// [`with_user_agent`](Self::with_user_agent).
     pub fn from_reqwest(client: reqwest::Client) -> Self {
         HttpClient {
             inner: client,
             max_body_bytes: Self::DEFAULT_MAX_BODY_BYTES,
+            user_agent: HeaderValue::from_static(USER_AGENT),
         }
+    }
+
+    /// The same client with another response body limit.
+    #[must_use]
+    pub fn with_max_body_bytes(mut self, limit: usize) -> Self {
+        self.max_body_bytes = limit;
+        self
+    }
+
+    /// The same client with another `User-Agent`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when `user_agent` is not a valid header value.
+    pub fn with_user_agent(mut self, user_agent: &str) -> Result<Self, Error> {
+        self.user_agent = HeaderValue::from_str(user_agent)
+            .map_err(|_| Error::Config(format!("invalid User-Agent `{user_agent}`")))?;
+        Ok(self)
     }
 
     /// The response body limit in bytes.
     pub fn max_body_bytes(&self) -> usize {
         self.max_body_bytes
+    }
+
+    /// The `User-Agent` sent with every request.
+    pub fn user_agent(&self) -> &str {
+        self.user_agent.to_str().unwrap_or(USER_AGENT)
     }
 
     /// Sends one request and reads its body within the limits.
@@ -104,7 +131,7 @@ impl HttpClient {
             .or_insert(HeaderValue::from_static("application/json"));
         headers
             .entry(header::USER_AGENT)
-            .or_insert(HeaderValue::from_static(USER_AGENT));
+            .or_insert(self.user_agent.clone());
 
         let url = request.url();
         let span = tracing::debug_span!(
@@ -287,13 +314,11 @@ impl HttpClientBuilder {
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(self.connect_timeout)
             .timeout(self.timeout)
-            .user_agent(self.user_agent)
             .build()
             .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
-        Ok(HttpClient {
-            inner,
-            max_body_bytes: self.max_body_bytes,
-        })
+        HttpClient::from_reqwest(inner)
+            .with_max_body_bytes(self.max_body_bytes)
+            .with_user_agent(&self.user_agent)
     }
 }
 

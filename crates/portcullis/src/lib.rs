@@ -67,8 +67,8 @@ pub use provider::{
 pub use session::ProviderSession;
 pub use token::{IdToken, Tokens};
 
-/// Token and secret types from the `oauth2` crate that appear in Portcullis' API.
-pub use oauth2::{AccessToken, ClientSecret, RefreshToken, StandardRevocableToken};
+/// Token types from the `oauth2` crate that appear in Portcullis' API.
+pub use oauth2::{AccessToken, RefreshToken, StandardRevocableToken};
 /// The HTTP method type used by [`UserRequest::request`].
 pub use reqwest::Method;
 /// The URL type used throughout.

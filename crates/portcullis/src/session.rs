@@ -110,7 +110,9 @@ impl<U: ProviderUser, A: UserAdapter> ProviderSession<U, A> {
     ///
     /// [`Error::EmailNotVerified`] when this provider did not verify the email (linking
     /// on it would hand the account to whoever registered the address there);
-    /// [`Error::Store`] when the store fails.
+    /// [`StoreError::KeyExists`] when this identity already belongs to a user (check
+    /// [`existing_user`](Self::existing_user) first); [`Error::Store`] when the store
+    /// fails.
     pub async fn link_by_verified_email(&self) -> Result<Option<A::User>, Error> {
         let profile = self.profile();
         let Some(email) = profile.verified_email() else {

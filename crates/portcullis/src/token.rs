@@ -82,7 +82,8 @@ impl Tokens {
         &self.access_token
     }
 
-    /// The token type as the provider spelled it (`Bearer`, `bearer`).
+    /// The token type: always `Bearer` (spelled so whatever the provider's case), as
+    /// responses with any other type are refused.
     pub fn token_type(&self) -> &str {
         &self.token_type
     }

@@ -407,3 +407,58 @@ async fn revoke_accepts_an_empty_200_and_reports_errors() {
     );
     assert_clean(&err);
 }
+
+#[tokio::test]
+async fn the_user_agent_is_the_apps_choice() {
+    let mut server = Server::new_async().await;
+    let token = server
+        .mock("POST", "/token")
+        .match_header("user-agent", "acme-app/1.2 (+https://acme.example)")
+        .with_header("content-type", "application/json")
+        .with_body(r#"{"access_token":"x","token_type":"Bearer"}"#)
+        .expect(1)
+        .create_async()
+        .await;
+    let http = HttpClient::builder()
+        .user_agent("acme-app/1.2 (+https://acme.example)")
+        .build()
+        .unwrap();
+    assert_eq!(http.user_agent(), "acme-app/1.2 (+https://acme.example)");
+    client(&server.url())
+        .with_http_client(http)
+        .exchange_code("the-code", None)
+        .await
+        .unwrap();
+    token.assert_async().await;
+    assert!(HttpClient::new().with_user_agent("bad\nvalue").is_err());
+}
+
+#[tokio::test]
+async fn a_failure_after_the_code_was_spent_is_not_retryable() {
+    let mut server = Server::new_async().await;
+    server
+        .mock("POST", "/token")
+        .with_header("content-type", "application/json")
+        .with_body(r#"{"access_token":"x","token_type":"Bearer"}"#)
+        .create_async()
+        .await;
+    server
+        .mock("GET", "/userinfo")
+        .with_status(503)
+        .with_body("try later")
+        .create_async()
+        .await;
+    let client = client(&server.url());
+    // On its own, a 503 from the user endpoint may be retried…
+    let tokens = client.exchange_code("the-code", None).await.unwrap();
+    assert!(client.fetch_user(&tokens).await.unwrap_err().is_retryable());
+    // …but not the sign-in that already spent its code.
+    let err = portcullis::OAuthProvider::validate_code(&client, "the-code", None)
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        request_kind(&err),
+        RequestErrorKind::UnexpectedResponse { status: 503, .. }
+    ));
+    assert!(!err.is_retryable(), "{err:?}");
+}

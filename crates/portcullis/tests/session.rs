@@ -315,3 +315,36 @@ async fn linking_by_email_needs_both_sides_verified() {
     let session = client.validate_code("code", Some("v")).await.unwrap();
     assert_eq!(session.link_by_verified_email().await.unwrap(), None);
 }
+
+#[tokio::test]
+async fn a_second_instance_of_a_provider_keeps_its_users_apart() {
+    let mut server = Server::new_async().await;
+    let store = MemoryAdapter::new();
+    let public = client(&server, store.clone());
+    let enterprise = client(&server, store.clone()).with_id("test_enterprise");
+    assert_eq!(enterprise.id(), "test_enterprise");
+    provider_serves(&mut server, r#"{"id":"u1"}"#).await;
+
+    let a = public.validate_code("code", Some("v")).await.unwrap();
+    a.create_user("public".into()).await.unwrap();
+    let b = enterprise.validate_code("code", Some("v")).await.unwrap();
+    assert_eq!(b.key(), &Key::new("test_enterprise", "u1"));
+    assert!(
+        b.existing_user.is_none(),
+        "same provider user id, other server: another identity"
+    );
+
+    // A sign-in started at one cannot be finished at the other.
+    let auth = public.authorization_url();
+    let err = enterprise
+        .validate_callback(&callback_for(&auth, "code"), &auth.pending)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Callback(portcullis::CallbackError::ProviderMismatch { .. })
+        ),
+        "{err:?}"
+    );
+}

@@ -59,6 +59,11 @@ impl GitHub {
 
     /// A GitHub Enterprise Server at `base` (e.g. `https://github.example.com`): sign-in
     /// at `{base}/login/oauth/…`, the API at `{base}/api/v3`.
+    ///
+    /// Its users' keys still say `github`: an app that also signs in with github.com
+    /// gives this client another id with
+    /// [`OAuthClient::with_id`](portcullis::OAuthClient::with_id), or user 1 on both
+    /// servers would be one identity.
     pub fn enterprise(base: Url) -> Self {
         GitHub {
             enterprise: Some(base),
