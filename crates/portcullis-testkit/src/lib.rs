@@ -7,10 +7,12 @@
 //! * [`query_of`] — a URL's query as a sorted map, to assert every parameter;
 //! * [`s256_challenge`] — the PKCE challenge a verifier must produce;
 //! * [`TestProvider`] — a minimal provider for testing the core and apps' own flows;
-//! * [`store::behaves_like_a_store`] — the behaviour suite every `UserAdapter` passes.
+//! * [`store::behaves_like_a_store`] — the behaviour suite every `UserAdapter` passes;
+//! * [`postgres::TempPostgres`] — a throwaway Postgres server for tests.
 
 #![forbid(unsafe_code)]
 
+pub mod postgres;
 pub mod store;
 
 use std::collections::BTreeMap;

@@ -160,7 +160,10 @@ where
     assert!(matches!(err, StoreError::KeyNotFound(_)), "{err:?}");
 
     store.remove_key(&id, &github).await.unwrap();
-    assert_eq!(store.keys(&id).await.unwrap(), std::slice::from_ref(&google));
+    assert_eq!(
+        store.keys(&id).await.unwrap(),
+        std::slice::from_ref(&google)
+    );
     assert!(store.user_by_key(&github).await.unwrap().is_none());
     let err = store.remove_key(&id, &google).await.unwrap_err();
     assert!(matches!(err, StoreError::LastKey(_)), "{err:?}");
