@@ -40,6 +40,10 @@ fn last_segment(path: &'static str) -> &'static str {
 /// Every provider crate, sorted by id.
 pub(crate) fn all() -> Vec<Registered> {
     let mut all = vec![
+        register::<portcullis_atlassian::Atlassian>("atlassian", "portcullis-atlassian"),
+        register::<portcullis_bitbucket::Bitbucket>("bitbucket", "portcullis-bitbucket"),
+        register::<portcullis_box::BoxCom>("box", "portcullis-box"),
+        register::<portcullis_dropbox::Dropbox>("dropbox", "portcullis-dropbox"),
         // @new-provider: `cargo xtask new-provider` inserts registrations above this line.
         register::<portcullis_discord::Discord>("discord", "portcullis-discord"),
         register::<portcullis_github::GitHub>("github", "portcullis-github"),
