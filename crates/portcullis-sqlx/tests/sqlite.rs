@@ -140,7 +140,7 @@ async fn a_sign_in_with_typed_attributes() {
     .unwrap()
     .with_endpoints(TestProvider.endpoints().rebased(&server.url()).unwrap());
 
-    let session = client.validate_code("code", Some("v")).await.unwrap();
+    let session = client.validate_code("code", Some("v"), None).await.unwrap();
     assert!(session.existing_user.is_none());
     let attributes = Attributes {
         name: "Ada".into(),
@@ -149,7 +149,7 @@ async fn a_sign_in_with_typed_attributes() {
     let user = session.create_user(attributes.clone()).await.unwrap();
     assert_eq!(user.attributes, attributes);
 
-    let again = client.validate_code("code", Some("v")).await.unwrap();
+    let again = client.validate_code("code", Some("v"), None).await.unwrap();
     assert_eq!(again.existing_user, Some(user));
 }
 

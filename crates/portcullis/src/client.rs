@@ -109,8 +109,8 @@ pub trait OAuthProvider: Send + Sync {
 
     /// The bare flow `validate_callback` is built on, for apps that check `state`
     /// themselves: exchanges `code` (with the PKCE `code_verifier` for PKCE providers),
-    /// fetches the provider user and looks the user up (Lucia's
-    /// `validateCallback(code)`).
+    /// fetches the provider user — checking its ID token against `nonce` for OpenID
+    /// Connect providers — and looks the user up (Lucia's `validateCallback(code)`).
     ///
     /// # Errors
     ///
@@ -119,6 +119,7 @@ pub trait OAuthProvider: Send + Sync {
         &self,
         code: &str,
         code_verifier: Option<&str>,
+        nonce: Option<&str>,
     ) -> Result<ProviderSession<Self::User, Self::Adapter>, Error>;
 }
 
@@ -185,7 +186,7 @@ impl<P: Provider, A: UserAdapter> OAuthClient<P, A> {
             )));
         }
         let endpoints = provider.endpoints();
-        let oauth2 = oauth2_client::<P>(&config, &endpoints);
+        let oauth2 = oauth2_client(&provider, &config, &endpoints);
         Ok(OAuthClient {
             id: Cow::Borrowed(P::INFO.id),
             provider,
@@ -200,7 +201,7 @@ impl<P: Provider, A: UserAdapter> OAuthClient<P, A> {
     /// Uses other endpoints: a proxy, a staging server, a mock in tests.
     #[must_use]
     pub fn with_endpoints(mut self, endpoints: Endpoints) -> Self {
-        self.oauth2 = oauth2_client::<P>(&self.config, &endpoints);
+        self.oauth2 = oauth2_client(&self.provider, &self.config, &endpoints);
         self.endpoints = endpoints;
         self
     }
@@ -253,11 +254,15 @@ impl<P: Provider, A: UserAdapter> OAuthClient<P, A> {
         if let Some(verifier) = code_verifier {
             request = request.set_pkce_verifier(PkceCodeVerifier::new(verifier.to_owned()));
         }
-        let http = self.http.for_oauth2(P::INFO.id, Phase::TokenExchange);
+        let http = self.http.for_oauth2(&self.id, Phase::TokenExchange);
         let response = request
             .request_async(&http)
             .await
-            .map_err(|e| oauth2_error(P::INFO.id, Phase::TokenExchange, e))?;
+            .map_err(|e| oauth2_error(&self.id, Phase::TokenExchange, e))
+            .map_err(|e| match e {
+                Error::Request(e) => Error::Request(e.redact(code)),
+                other => other,
+            })?;
         self.tokens(Phase::TokenExchange, response)
     }
 
@@ -268,13 +273,22 @@ impl<P: Provider, A: UserAdapter> OAuthClient<P, A> {
     /// [`Error::Request`] with [`Phase::UserInfo`]; [`Error::Config`] when the provider
     /// needs a user endpoint and the endpoints have none.
     pub async fn fetch_user(&self, tokens: &Tokens) -> Result<P::User, Error> {
+        self.fetch_user_with_nonce(tokens, None).await
+    }
+
+    async fn fetch_user_with_nonce(
+        &self,
+        tokens: &Tokens,
+        nonce: Option<&str>,
+    ) -> Result<P::User, Error> {
         self.provider
             .fetch_user(UserRequest {
                 http: &self.http,
-                provider: P::INFO.id,
+                provider: &self.id,
                 client_id: &self.config.client_id,
                 tokens,
                 endpoints: &self.endpoints,
+                nonce,
             })
             .await
     }
@@ -282,7 +296,7 @@ impl<P: Provider, A: UserAdapter> OAuthClient<P, A> {
     fn tokens(&self, phase: Phase, response: TokenResponse) -> Result<Tokens, Error> {
         response
             .into_tokens()
-            .map_err(|kind| RequestError::new(P::INFO.id, phase, kind).into())
+            .map_err(|kind| RequestError::new(&self.id, phase, kind).into())
     }
 
     fn scopes(&self) -> Vec<String> {
@@ -310,13 +324,13 @@ impl<P: Refresh, A: UserAdapter> OAuthClient<P, A> {
     /// [`Error::Request`] with [`Phase::Refresh`]; `invalid_grant` means the user must
     /// sign in again.
     pub async fn refresh(&self, refresh_token: &RefreshToken) -> Result<Tokens, Error> {
-        let http = self.http.for_oauth2(P::INFO.id, Phase::Refresh);
+        let http = self.http.for_oauth2(&self.id, Phase::Refresh);
         let response = self
             .oauth2
             .exchange_refresh_token(refresh_token)
             .request_async(&http)
             .await
-            .map_err(|e| oauth2_error(P::INFO.id, Phase::Refresh, e))?;
+            .map_err(|e| oauth2_error(&self.id, Phase::Refresh, e))?;
         Ok(self
             .tokens(Phase::Refresh, response)?
             .refreshed(refresh_token))
@@ -356,7 +370,7 @@ impl<P: Revoke, A: UserAdapter> OAuthClient<P, A> {
         }
         let mut request = self.http.request(reqwest::Method::POST, url);
         let client_id = self.config.client_id.as_str();
-        match (&self.config.client_secret, P::INFO.client_auth) {
+        match (&self.config.client_secret, self.provider.client_auth()) {
             (Some(client_secret), ClientAuth::Basic) => {
                 let encode = |s: &str| {
                     url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()
@@ -382,13 +396,13 @@ impl<P: Revoke, A: UserAdapter> OAuthClient<P, A> {
             .build()
             .map_err(|e| {
                 RequestError::new(
-                    P::INFO.id,
+                    &self.id,
                     Phase::Revoke,
                     RequestErrorKind::Transport(Box::new(e.without_url())),
                 )
             })?;
         self.http
-            .execute(P::INFO.id, Phase::Revoke, request)
+            .execute(&self.id, Phase::Revoke, request)
             .await?
             .into_oauth2()?;
         Ok(())
@@ -484,17 +498,19 @@ impl<P: Provider, A: UserAdapter> OAuthProvider for OAuthClient<P, A> {
             .into());
         }
         let code = callback.code().ok_or(CallbackError::MissingCode)?;
-        self.validate_code(code, pending.code_verifier()).await
+        self.validate_code(code, pending.code_verifier(), pending.nonce())
+            .await
     }
 
     async fn validate_code(
         &self,
         code: &str,
         code_verifier: Option<&str>,
+        nonce: Option<&str>,
     ) -> Result<ProviderSession<P::User, A>, Error> {
         let tokens = self.exchange_code(code, code_verifier).await?;
         let user = self
-            .fetch_user(&tokens)
+            .fetch_user_with_nonce(&tokens, nonce)
             .await
             .map_err(Error::after_code_exchange)?;
         let key = Key::new(self.id.as_ref(), user.provider_user_id());
@@ -522,11 +538,15 @@ impl<P: Provider + std::fmt::Debug, A: UserAdapter + std::fmt::Debug> std::fmt::
     }
 }
 
-fn oauth2_client<P: Provider>(config: &ClientConfig, endpoints: &Endpoints) -> Oauth2Client {
+fn oauth2_client<P: Provider>(
+    provider: &P,
+    config: &ClientConfig,
+    endpoints: &Endpoints,
+) -> Oauth2Client {
     let client = oauth2::Client::new(ClientId::new(config.client_id.clone()))
         .set_auth_uri(AuthUrl::from_url(endpoints.authorization.clone()))
         .set_token_uri(TokenUrl::from_url(endpoints.token.clone()))
-        .set_auth_type(match P::INFO.client_auth {
+        .set_auth_type(match provider.client_auth() {
             ClientAuth::Basic => AuthType::BasicAuth,
             ClientAuth::RequestBody => AuthType::RequestBody,
         });

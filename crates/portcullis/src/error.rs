@@ -39,6 +39,9 @@ pub enum Error {
     /// redirect URI was given none).
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// The OpenID Connect ID token failed verification (OIDC Core §3.1.3.7).
+    #[error(transparent)]
+    IdToken(#[from] IdTokenError),
     /// Linking by email was refused because the provider did not verify the address.
     #[error(
         "the provider did not verify this email address, so it cannot be used to link accounts"
@@ -66,6 +69,7 @@ impl Error {
     /// | `STORE_ERROR` | the user store failed |
     /// | `INVALID_CONFIG` | the client configuration cannot work |
     /// | `EMAIL_NOT_VERIFIED` | linking by email refused: the provider did not verify the address |
+    /// | `INVALID_ID_TOKEN` | the OpenID Connect ID token failed verification |
     pub fn code(&self) -> &'static str {
         match self {
             Error::Callback(e) => e.code(),
@@ -73,6 +77,7 @@ impl Error {
             Error::Store(e) => e.code(),
             Error::Config(_) => "INVALID_CONFIG",
             Error::EmailNotVerified => "EMAIL_NOT_VERIFIED",
+            Error::IdToken(_) => "INVALID_ID_TOKEN",
         }
     }
 
@@ -200,16 +205,23 @@ pub enum Phase {
     Refresh,
     /// Revoking a token (RFC 7009).
     Revoke,
+    /// Fetching OpenID Connect discovery metadata.
+    Discovery,
+    /// Fetching the issuer's signing keys (JWKS).
+    Jwks,
 }
 
 impl Phase {
-    /// A short, stable name: `token_exchange`, `user_info`, `refresh`, `revoke`.
+    /// A short, stable name: `token_exchange`, `user_info`, `refresh`, `revoke`,
+    /// `discovery`, `jwks`.
     pub fn as_str(self) -> &'static str {
         match self {
             Phase::TokenExchange => "token_exchange",
             Phase::UserInfo => "user_info",
             Phase::Refresh => "refresh",
             Phase::Revoke => "revoke",
+            Phase::Discovery => "discovery",
+            Phase::Jwks => "jwks",
         }
     }
 }
@@ -221,6 +233,8 @@ impl fmt::Display for Phase {
             Phase::UserInfo => "user request",
             Phase::Refresh => "token refresh",
             Phase::Revoke => "token revocation",
+            Phase::Discovery => "discovery",
+            Phase::Jwks => "key set (JWKS) request",
         })
     }
 }
@@ -271,6 +285,29 @@ impl RequestError {
 
     pub(crate) fn with_retry_after(mut self, retry_after: Option<Duration>) -> Self {
         self.0.retry_after = retry_after;
+        self
+    }
+
+    /// Removes `secret` from everything the provider said. Some providers echo the
+    /// authorization code in their error descriptions (Kakao: "… for code=…").
+    pub(crate) fn redact(mut self, secret: &str) -> Self {
+        if secret.is_empty() {
+            return self;
+        }
+        let scrub = |text: &mut String| {
+            if text.contains(secret) {
+                *text = text.replace(secret, "[redacted]");
+            }
+        };
+        match &mut self.0.kind {
+            RequestErrorKind::OAuth { response, .. } => {
+                scrub(&mut response.error);
+                response.description.as_mut().map(scrub);
+                response.uri.as_mut().map(scrub);
+            }
+            RequestErrorKind::UnexpectedResponse { excerpt, .. } => scrub(excerpt),
+            _ => {}
+        }
         self
     }
 
@@ -400,6 +437,57 @@ impl fmt::Display for OAuthErrorResponse {
         }
         Ok(())
     }
+}
+
+/// Why an OpenID Connect ID token was rejected (OIDC Core §3.1.3.7). The token itself
+/// never appears in the message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum IdTokenError {
+    /// The token response has no `id_token`, but the flow needs one.
+    #[error("the token response has no ID token")]
+    Missing,
+    /// The token is not a well-formed JWS/JWT.
+    #[error("the ID token is malformed: {0}")]
+    Malformed(String),
+    /// The token is signed with an algorithm outside the allow-list (`none` never is in it).
+    #[error("the ID token's algorithm `{0}` is not allowed")]
+    Algorithm(String),
+    /// No key of the issuer's JWKS matches the token, even after refreshing the set.
+    #[error("no key of the issuer matches the ID token")]
+    UnknownKey,
+    /// The signature does not verify.
+    #[error("the ID token's signature is invalid")]
+    Signature,
+    /// `iss` is not the issuer.
+    #[error("the ID token's issuer is `{found}`, expected `{expected}`")]
+    Issuer {
+        /// The issuer we expected.
+        expected: String,
+        /// The token's `iss`.
+        found: String,
+    },
+    /// `aud` does not contain this client's id, or `azp` names another client.
+    #[error("the ID token is not meant for this client")]
+    Audience,
+    /// `exp` has passed (beyond the allowed clock skew).
+    #[error("the ID token has expired")]
+    Expired,
+    /// `iat` is in the future (beyond the allowed clock skew).
+    #[error("the ID token was issued in the future")]
+    IssuedInFuture,
+    /// `nonce` is missing or differs from the one sent with the authorization request.
+    #[error("the ID token's nonce does not match the authorization request")]
+    Nonce,
+    /// The userinfo response is for another subject than the ID token.
+    #[error("the userinfo response's `sub` differs from the ID token's")]
+    SubjectMismatch,
+    /// Another claim is invalid (`at_hash`, a required claim missing, …).
+    #[error("the ID token's `{claim}` claim is invalid")]
+    Claim {
+        /// The claim's name.
+        claim: String,
+    },
 }
 
 /// A failure of the app's user store.

@@ -225,13 +225,37 @@ impl HttpClient {
         self.execute(provider, phase, request).await?.into_oauth2()
     }
 
-    /// This client as `oauth2` sees it, for one provider and phase.
-    pub(crate) fn for_oauth2<'a>(&'a self, provider: &'a str, phase: Phase) -> Oauth2Http<'a> {
+    /// This client as an `oauth2`/`openidconnect` HTTP client, for one provider and
+    /// phase: the same limits and tracing, and every error shape turned into a
+    /// [`RequestError`] before the crate sees the response.
+    pub fn for_oauth2<'a>(&'a self, provider: &'a str, phase: Phase) -> Oauth2Http<'a> {
         Oauth2Http {
             http: self,
             provider,
             phase,
         }
+    }
+
+    /// A GET of a JSON document that needs no token — discovery metadata, a key set —
+    /// through this client's limits and tracing.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Request`] with `phase`, as for every request.
+    pub async fn get_json<T: DeserializeOwned>(
+        &self,
+        provider: &str,
+        phase: Phase,
+        url: Url,
+    ) -> Result<T, Error> {
+        let request = self.inner.get(url).build().map_err(|e| {
+            RequestError::new(
+                provider,
+                phase,
+                RequestErrorKind::Transport(Box::new(e.without_url())),
+            )
+        })?;
+        Ok(self.execute(provider, phase, request).await?.json()?)
     }
 
     pub(crate) fn request(&self, method: Method, url: Url) -> reqwest::RequestBuilder {
@@ -245,8 +269,10 @@ impl Default for HttpClient {
     }
 }
 
-/// [`HttpClient`] as an `oauth2` HTTP client, tagged with the provider and phase.
-pub(crate) struct Oauth2Http<'a> {
+/// [`HttpClient`] as an `oauth2` HTTP client, tagged with the provider and phase. Made
+/// by [`HttpClient::for_oauth2`].
+#[derive(Debug, Clone, Copy)]
+pub struct Oauth2Http<'a> {
     http: &'a HttpClient,
     provider: &'a str,
     phase: Phase,
@@ -386,12 +412,15 @@ impl Response {
     /// unexpected response with a short excerpt.
     fn error_response(&self) -> RequestError {
         let retry_after = self.retry_after();
-        let kind = match serde_json::from_slice::<OAuthErrorResponse>(&self.body) {
-            Ok(response) if !response.error.is_empty() => RequestErrorKind::OAuth {
+        let oauth = serde_json::from_slice::<ErrorProbe>(&self.body)
+            .ok()
+            .and_then(ErrorProbe::into_response);
+        let kind = match oauth {
+            Some(response) => RequestErrorKind::OAuth {
                 status: self.status.as_u16(),
                 response,
             },
-            _ => RequestErrorKind::UnexpectedResponse {
+            None => RequestErrorKind::UnexpectedResponse {
                 status: self.status.as_u16(),
                 content_type: self.content_type().map(str::to_owned),
                 excerpt: excerpt(&self.body),
@@ -469,16 +498,32 @@ struct ErrorProbe {
 }
 
 impl ErrorProbe {
+    /// RFC 6749's `{"error":"…"}`, or the Graph API's (Facebook, Instagram)
+    /// `{"error":{"type":"OAuthException","message":"…","code":100}}`.
     fn into_response(self) -> Option<OAuthErrorResponse> {
-        let error = match self.error? {
-            serde_json::Value::String(s) if !s.is_empty() => s,
-            _ => return None,
-        };
-        Some(OAuthErrorResponse {
-            error,
-            description: self.error_description,
-            uri: self.error_uri,
-        })
+        match self.error? {
+            serde_json::Value::String(error) if !error.is_empty() => Some(OAuthErrorResponse {
+                error,
+                description: self.error_description,
+                uri: self.error_uri,
+            }),
+            serde_json::Value::Object(graph) => {
+                // Both `type` and `message`: other APIs (Bitbucket) nest a bare
+                // `{"message"}` that is no OAuth error.
+                let message = graph.get("message")?.as_str()?.to_owned();
+                let error = graph
+                    .get("type")?
+                    .as_str()
+                    .filter(|t| !t.is_empty())?
+                    .to_owned();
+                Some(OAuthErrorResponse {
+                    error,
+                    description: Some(message),
+                    uri: None,
+                })
+            }
+            _ => None,
+        }
     }
 }
 

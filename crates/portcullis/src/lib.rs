@@ -55,10 +55,10 @@ pub use callback::CallbackParams;
 pub use client::{OAuthClient, OAuthProvider};
 pub use config::ClientConfig;
 pub use error::{
-    BoxError, CallbackError, Error, OAuthErrorResponse, Phase, RequestError, RequestErrorKind,
-    StoreError,
+    BoxError, CallbackError, Error, IdTokenError, OAuthErrorResponse, Phase, RequestError,
+    RequestErrorKind, StoreError,
 };
-pub use http::{ApiRequest, HttpClient, HttpClientBuilder, USER_AGENT};
+pub use http::{ApiRequest, HttpClient, HttpClientBuilder, Oauth2Http, USER_AGENT};
 pub use memory::{MemoryAdapter, MemoryUser};
 pub use profile::Profile;
 pub use provider::{

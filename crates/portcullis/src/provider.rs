@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use crate::error::Error;
+use crate::error::{Error, Phase, RequestError, RequestErrorKind};
 use crate::http::{ApiRequest, HttpClient};
 use crate::profile::Profile;
 use crate::token::Tokens;
@@ -228,6 +228,13 @@ pub trait Provider: Send + Sync + 'static {
         Endpoints::from_info(&Self::INFO)
     }
 
+    /// How the client authenticates at the token endpoint. The default reads
+    /// [`ProviderInfo::client_auth`]; a generic provider (OpenID Connect) takes it from
+    /// its configuration.
+    fn client_auth(&self) -> ClientAuth {
+        Self::INFO.client_auth
+    }
+
     /// Extra parameters for the authorization URL (Google's `access_type`, Reddit's
     /// `duration`). Sent after the standard ones.
     fn authorization_params(&self) -> Vec<(&'static str, String)> {
@@ -251,10 +258,11 @@ pub trait Revoke: Provider {}
 #[derive(Debug, Clone, Copy)]
 pub struct UserRequest<'a> {
     pub(crate) http: &'a HttpClient,
-    pub(crate) provider: &'static str,
+    pub(crate) provider: &'a str,
     pub(crate) client_id: &'a str,
     pub(crate) tokens: &'a Tokens,
     pub(crate) endpoints: &'a Endpoints,
+    pub(crate) nonce: Option<&'a str>,
 }
 
 impl<'a> UserRequest<'a> {
@@ -268,9 +276,27 @@ impl<'a> UserRequest<'a> {
         self.endpoints
     }
 
-    /// The client id (Twitch wants it as a header).
+    /// The client id (Twitch wants it as a header; ID tokens name it as audience).
     pub fn client_id(&self) -> &'a str {
         self.client_id
+    }
+
+    /// The `nonce` sent with the authorization request, which the ID token must carry.
+    /// `None` when no nonce was sent, or when the app passed none to
+    /// [`validate_code`](crate::OAuthProvider::validate_code).
+    pub fn nonce(&self) -> Option<&'a str> {
+        self.nonce
+    }
+
+    /// The shared HTTP client, for requests that carry no access token (a JWKS).
+    pub fn http(&self) -> &'a HttpClient {
+        self.http
+    }
+
+    /// The provider id in use (the provider's own, or the one set with
+    /// [`OAuthClient::with_id`](crate::OAuthClient::with_id)).
+    pub fn provider_id(&self) -> &'a str {
+        self.provider
     }
 
     /// The user endpoint.
@@ -281,6 +307,36 @@ impl<'a> UserRequest<'a> {
     pub fn userinfo_url(&self) -> Result<&'a Url, Error> {
         self.endpoints.userinfo.as_ref().ok_or_else(|| {
             Error::Config(format!("provider `{}` has no user endpoint", self.provider))
+        })
+    }
+
+    /// A field of the token response that is not standard OAuth (Strava's `athlete`),
+    /// parsed into `T`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Request`] with [`Phase::TokenExchange`](crate::Phase::TokenExchange) and
+    /// [`RequestErrorKind::InvalidResponse`](crate::RequestErrorKind::InvalidResponse)
+    /// naming the field when it is missing or not shaped like `T`.
+    pub fn token_response_field<T: DeserializeOwned>(&self, name: &str) -> Result<T, Error> {
+        let invalid = |kind| RequestError::new(self.provider, Phase::TokenExchange, kind).into();
+        let Some(value) = self.tokens.extra().get(name) else {
+            return Err(invalid(RequestErrorKind::InvalidResponse {
+                field: Some(name.to_owned()),
+                reason: "missing field".to_owned(),
+            }));
+        };
+        serde_path_to_error::deserialize(value).map_err(|e| {
+            let path = e.path().to_string();
+            let field = if path == "." {
+                name.to_owned()
+            } else {
+                format!("{name}.{path}")
+            };
+            invalid(RequestErrorKind::InvalidResponse {
+                field: Some(field),
+                reason: "wrong type or value".to_owned(),
+            })
         })
     }
 

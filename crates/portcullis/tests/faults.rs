@@ -453,7 +453,7 @@ async fn a_failure_after_the_code_was_spent_is_not_retryable() {
     let tokens = client.exchange_code("the-code", None).await.unwrap();
     assert!(client.fetch_user(&tokens).await.unwrap_err().is_retryable());
     // …but not the sign-in that already spent its code.
-    let err = portcullis::OAuthProvider::validate_code(&client, "the-code", None)
+    let err = portcullis::OAuthProvider::validate_code(&client, "the-code", None, None)
         .await
         .unwrap_err();
     assert!(matches!(
@@ -461,4 +461,42 @@ async fn a_failure_after_the_code_was_spent_is_not_retryable() {
         RequestErrorKind::UnexpectedResponse { status: 503, .. }
     ));
     assert!(!err.is_retryable(), "{err:?}");
+}
+
+#[tokio::test]
+async fn graph_api_errors_are_oauth_errors() {
+    let (_s, client) = token_answers(
+        400,
+        "application/json",
+        r#"{"error":{"message":"Error validating verification code.","type":"OAuthException","code":100,"fbtrace_id":"A1"}}"#,
+    )
+    .await;
+    let err = client.exchange_code("the-code", None).await.unwrap_err();
+    let Error::Request(request) = &err else {
+        panic!("{err:?}")
+    };
+    let oauth = request.oauth_error().expect("an OAuth error");
+    assert_eq!(oauth.error, "OAuthException");
+    assert_eq!(
+        oauth.description.as_deref(),
+        Some("Error validating verification code.")
+    );
+}
+
+#[tokio::test]
+async fn a_provider_echoing_the_code_does_not_leak_it() {
+    // Kakao: "authorization code not found for code=…".
+    let (_s, client) = token_answers(
+        400,
+        "application/json",
+        r#"{"error":"invalid_grant","error_description":"authorization code not found for code=the-code","error_code":"KOE320"}"#,
+    )
+    .await;
+    let err = client.exchange_code("the-code", None).await.unwrap_err();
+    assert_clean(&err);
+    assert!(err.to_string().contains("code=[redacted]"), "{err}");
+
+    let (_s, client) = token_answers(500, "text/plain", "no such code: the-code").await;
+    let err = client.exchange_code("the-code", None).await.unwrap_err();
+    assert_clean(&err);
 }

@@ -47,7 +47,7 @@ async fn first_sign_in_creates_and_second_finds() {
     provider_serves(&mut server, r#"{"id":"u1","name":"Ada"}"#).await;
 
     let session = client
-        .validate_code("code", Some("verifier"))
+        .validate_code("code", Some("verifier"), None)
         .await
         .unwrap();
     assert_eq!(session.existing_user, None);
@@ -60,7 +60,7 @@ async fn first_sign_in_creates_and_second_finds() {
     );
 
     let again = client
-        .validate_code("code", Some("verifier"))
+        .validate_code("code", Some("verifier"), None)
         .await
         .unwrap();
     assert_eq!(again.existing_user, Some(user));
@@ -86,7 +86,7 @@ async fn linking_adds_a_key_to_an_existing_user() {
     )
     .await;
 
-    let session = client.validate_code("code", Some("v")).await.unwrap();
+    let session = client.validate_code("code", Some("v"), None).await.unwrap();
     assert_eq!(session.profile().verified_email(), Some("ada@example.com"));
     session.link_to(&existing.id).await.unwrap();
     assert_eq!(
@@ -95,7 +95,7 @@ async fn linking_adds_a_key_to_an_existing_user() {
     );
 
     // The next sign-in with the linked identity finds that user.
-    let again = client.validate_code("code", Some("v")).await.unwrap();
+    let again = client.validate_code("code", Some("v"), None).await.unwrap();
     assert_eq!(
         again.existing_user.as_ref().map(|u| u.id),
         Some(existing.id)
@@ -129,7 +129,7 @@ async fn racing_first_sign_ins_yield_one_user() {
 
     let mut sessions = Vec::new();
     for _ in 0..20 {
-        sessions.push(client.validate_code("code", Some("v")).await.unwrap());
+        sessions.push(client.validate_code("code", Some("v"), None).await.unwrap());
     }
     // Every session saw "no user yet"; all create at once.
     let tasks: Vec<_> = sessions
@@ -287,7 +287,7 @@ async fn linking_by_email_needs_both_sides_verified() {
         r#"{"id":"u1","email":"ada@example.com","email_verified":false}"#,
     )
     .await;
-    let session = client.validate_code("code", Some("v")).await.unwrap();
+    let session = client.validate_code("code", Some("v"), None).await.unwrap();
     let err = session.link_by_verified_email().await.unwrap_err();
     assert!(matches!(err, Error::EmailNotVerified), "{err:?}");
     assert_eq!(err.code(), "EMAIL_NOT_VERIFIED");
@@ -300,7 +300,7 @@ async fn linking_by_email_needs_both_sides_verified() {
         r#"{"id":"u1","email":"ada@example.com","email_verified":true}"#,
     )
     .await;
-    let session = client.validate_code("code", Some("v")).await.unwrap();
+    let session = client.validate_code("code", Some("v"), None).await.unwrap();
     let linked = session.link_by_verified_email().await.unwrap();
     assert_eq!(linked.map(|u| u.id), Some(ada.id));
     assert_eq!(store.keys(&ada.id).await.unwrap().len(), 2);
@@ -312,7 +312,7 @@ async fn linking_by_email_needs_both_sides_verified() {
         r#"{"id":"u2","email":"eve@example.com","email_verified":true}"#,
     )
     .await;
-    let session = client.validate_code("code", Some("v")).await.unwrap();
+    let session = client.validate_code("code", Some("v"), None).await.unwrap();
     assert_eq!(session.link_by_verified_email().await.unwrap(), None);
 }
 
@@ -325,9 +325,12 @@ async fn a_second_instance_of_a_provider_keeps_its_users_apart() {
     assert_eq!(enterprise.id(), "test_enterprise");
     provider_serves(&mut server, r#"{"id":"u1"}"#).await;
 
-    let a = public.validate_code("code", Some("v")).await.unwrap();
+    let a = public.validate_code("code", Some("v"), None).await.unwrap();
     a.create_user("public".into()).await.unwrap();
-    let b = enterprise.validate_code("code", Some("v")).await.unwrap();
+    let b = enterprise
+        .validate_code("code", Some("v"), None)
+        .await
+        .unwrap();
     assert_eq!(b.key(), &Key::new("test_enterprise", "u1"));
     assert!(
         b.existing_user.is_none(),

@@ -421,7 +421,7 @@ async fn html_error_page_is_an_unexpected_response() {
         .expect(1)
         .create_async()
         .await;
-    let err = atlassian.validate_code(CODE, None).await.unwrap_err();
+    let err = atlassian.validate_code(CODE, None, None).await.unwrap_err();
     let Error::Request(request) = &err else {
         panic!("{err:?}")
     };
@@ -451,7 +451,7 @@ async fn invalid_user_json_names_the_problem() {
         r#"{"account_type":"atlassian","name":"Mia"}"#,
     )
     .await;
-    let err = atlassian.validate_code(CODE, None).await.unwrap_err();
+    let err = atlassian.validate_code(CODE, None, None).await.unwrap_err();
     let Error::Request(request) = &err else {
         panic!("{err:?}")
     };
@@ -469,7 +469,7 @@ async fn invalid_user_json_names_the_problem() {
     let atlassian = client(&server, config());
     mock_token(&mut server, 200, TOKEN_RESPONSE).await;
     mock_user(&mut server, 200, r#"{"account_id":"112233aa-"#).await;
-    let err = atlassian.validate_code(CODE, None).await.unwrap_err();
+    let err = atlassian.validate_code(CODE, None, None).await.unwrap_err();
     let Error::Request(request) = &err else {
         panic!("{err:?}")
     };

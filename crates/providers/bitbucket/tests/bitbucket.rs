@@ -287,7 +287,7 @@ async fn an_unconfirmed_primary_address_is_not_verified() {
         ],"page":1,"size":2}"#,
     )
     .await;
-    let session = bitbucket.validate_code(CODE, None).await.unwrap();
+    let session = bitbucket.validate_code(CODE, None, None).await.unwrap();
     let profile = session.profile();
     assert_eq!(
         profile.email.as_deref(),
@@ -314,7 +314,7 @@ async fn without_the_email_scope_the_emails_are_not_fetched() {
         .expect(0)
         .create_async()
         .await;
-    let session = bitbucket.validate_code(CODE, None).await.unwrap();
+    let session = bitbucket.validate_code(CODE, None, None).await.unwrap();
     emails.assert_async().await;
     assert_eq!(session.provider_user.emails, None);
     let profile = session.profile();
@@ -340,7 +340,7 @@ async fn with_no_scopes_listed_a_403_from_emails_means_no_permission() {
         r#"{"type":"error","error":{"message":"Your credentials lack one or more required privilege scopes.","detail":{"granted":["account"],"required":["email"]}}}"#,
     )
     .await;
-    let session = bitbucket.validate_code(CODE, None).await.unwrap();
+    let session = bitbucket.validate_code(CODE, None, None).await.unwrap();
     emails.assert_async().await;
     assert_eq!(session.provider_user.emails, None);
     assert_eq!(session.profile().email, None);
@@ -359,7 +359,7 @@ async fn with_the_email_scope_granted_a_failing_emails_call_fails_the_sign_in() 
         r#"{"type":"error","error":{"message":"Access denied"}}"#,
     )
     .await;
-    let err = bitbucket.validate_code(CODE, None).await.unwrap_err();
+    let err = bitbucket.validate_code(CODE, None, None).await.unwrap_err();
     let Error::Request(request) = &err else {
         panic!("{err:?}")
     };
@@ -481,7 +481,7 @@ async fn html_error_page_is_an_unexpected_response() {
         .expect(1)
         .create_async()
         .await;
-    let err = bitbucket.validate_code(CODE, None).await.unwrap_err();
+    let err = bitbucket.validate_code(CODE, None, None).await.unwrap_err();
     let Error::Request(request) = &err else {
         panic!("{err:?}")
     };
@@ -517,7 +517,7 @@ async fn invalid_user_json_names_the_problem() {
         .expect(0)
         .create_async()
         .await;
-    let err = bitbucket.validate_code(CODE, None).await.unwrap_err();
+    let err = bitbucket.validate_code(CODE, None, None).await.unwrap_err();
     emails.assert_async().await;
     let Error::Request(request) = &err else {
         panic!("{err:?}")

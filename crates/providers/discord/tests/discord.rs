@@ -660,7 +660,10 @@ async fn rate_limited_user_request_keeps_retry_after() {
     );
     assert_eq!(request.retry_after(), Some(Duration::from_secs(5)));
     assert_eq!(err.retry_after(), Some(Duration::from_secs(5)));
-    assert!(err.is_retryable(), "the user request may be tried again");
+    assert!(
+        !err.is_retryable(),
+        "the sign-in spent its code: start a new one, after Retry-After"
+    );
     assert!(
         err.to_string().contains("discord user request failed"),
         "{err}"
@@ -678,7 +681,7 @@ async fn bad_gateway_with_empty_body_is_an_unexpected_response() {
         .create_async()
         .await;
     let err = discord
-        .validate_code("NhhvTDYsFcdgNLnnLijcl7Ku7bEEeee", Some("verifier"))
+        .validate_code("NhhvTDYsFcdgNLnnLijcl7Ku7bEEeee", Some("verifier"), None)
         .await
         .unwrap_err();
     let Error::Request(request) = &err else {

@@ -338,7 +338,7 @@ async fn the_account_is_fetched_with_a_post_never_a_get() {
     mock_token(&mut server, &verifier, 200, TOKEN_RESPONSE).await;
     let get = server.mock("GET", USER_PATH).expect(0).create_async().await;
     let post = mock_user(&mut server, 200, USER).await;
-    dropbox.validate_code(CODE, Some(&verifier)).await.unwrap();
+    dropbox.validate_code(CODE, Some(&verifier), None).await.unwrap();
     get.assert_async().await;
     post.assert_async().await;
 }
@@ -506,7 +506,7 @@ async fn html_error_page_is_an_unexpected_response() {
         .create_async()
         .await;
     let err = dropbox
-        .validate_code(CODE, Some("verifier"))
+        .validate_code(CODE, Some("verifier"), None)
         .await
         .unwrap_err();
     let Error::Request(request) = &err else {
@@ -541,7 +541,7 @@ async fn invalid_user_json_names_the_problem() {
     )
     .await;
     let err = dropbox
-        .validate_code(CODE, Some(&verifier))
+        .validate_code(CODE, Some(&verifier), None)
         .await
         .unwrap_err();
     let Error::Request(request) = &err else {
@@ -573,7 +573,7 @@ async fn an_expired_access_token_on_the_account_call_is_an_unexpected_response()
     )
     .await;
     let err = dropbox
-        .validate_code(CODE, Some(&verifier))
+        .validate_code(CODE, Some(&verifier), None)
         .await
         .unwrap_err();
     let Error::Request(request) = &err else {

@@ -266,7 +266,7 @@ async fn without_email_scope_the_public_email_is_unverified() {
         .await;
 
     let session = github
-        .validate_code("the-code", Some(&verifier))
+        .validate_code("the-code", Some(&verifier), None)
         .await
         .unwrap();
     emails.assert_async().await;
@@ -301,7 +301,7 @@ async fn github_app_token_without_email_permission() {
     .await;
 
     let session = github
-        .validate_code("the-code", Some(&verifier))
+        .validate_code("the-code", Some(&verifier), None)
         .await
         .unwrap();
     assert_eq!(session.provider_user.emails, None);
@@ -393,7 +393,7 @@ async fn html_error_page_is_an_unexpected_response() {
         .create_async()
         .await;
     let err = github
-        .validate_code("the-code", Some("v"))
+        .validate_code("the-code", Some("v"), None)
         .await
         .unwrap_err();
     let Error::Request(request) = &err else {
@@ -429,7 +429,7 @@ async fn invalid_user_json_names_the_problem() {
         .await;
     mock_api(&mut server, "/user", 200, r#"{"login":"octocat","id":"#).await;
     let err = github
-        .validate_code("the-code", Some("v"))
+        .validate_code("the-code", Some("v"), None)
         .await
         .unwrap_err();
     let Error::Request(request) = &err else {

@@ -557,7 +557,7 @@ async fn html_error_page_is_an_unexpected_response() {
         .create_async()
         .await;
     let err = google
-        .validate_code("4/0AQSTgQE-the-code", Some("v"))
+        .validate_code("4/0AQSTgQE-the-code", Some("v"), None)
         .await
         .unwrap_err();
     let Error::Request(request) = &err else {
@@ -599,7 +599,7 @@ async fn invalid_userinfo_json_names_the_problem() {
     )
     .await;
     let err = google
-        .validate_code("4/0AQSTgQE-the-code", Some("v"))
+        .validate_code("4/0AQSTgQE-the-code", Some("v"), None)
         .await
         .unwrap_err();
     let Error::Request(request) = &err else {
@@ -630,7 +630,7 @@ async fn invalid_userinfo_json_names_the_problem() {
     )
     .await;
     let err = google
-        .validate_code("4/0AQSTgQE-the-code", Some("v"))
+        .validate_code("4/0AQSTgQE-the-code", Some("v"), None)
         .await
         .unwrap_err();
     let Error::Request(request) = &err else {

@@ -1,0 +1,693 @@
+//! X (Twitter) against a mock of its documented endpoints: the exact requests we send
+//! and what we make of X's responses.
+
+use mockito::{Matcher, Server};
+use portcullis::{
+    ClientConfig, Error, MemoryAdapter, OAuthClient, OAuthProvider, Phase, Provider, RefreshToken,
+    RequestErrorKind, USER_AGENT, Url,
+};
+use portcullis_testkit::{basic_auth, callback_for, form_is, query_of, s256_challenge};
+use portcullis_twitter::{Twitter, TwitterUser};
+
+const REDIRECT: &str = "https://www.example.com/login/twitter/callback";
+const CLIENT_ID: &str = "rG9n6402A3dbUJKzXTNX4oWHJ";
+const CLIENT_SECRET: &str = "WTNrQS14bUhpMl83aU5adTd2NWM6MTpjaQ-RoKx3x58JA8Sm9JIt2fmAjq3q5GX";
+const CODE: &str =
+    "VGNibzFWSWREZm01bjN1N3dicWlNUG1oa2xRRVNNdmVHelJGY2hPWGxNd2dxOjE2MjIxNjA4MjU4MjU6MToxOmFjOjE";
+const ACCESS_TOKEN: &str =
+    "Q0Mzb0VhZ0V5dmNXSTEyNER2MFNfVW50RzdXdTN6STFxQlVkTGhTc1lCdlBiOjE2MjIxNDc3NDM5MTQ6MToxOmF0OjE";
+const REFRESH_TOKEN: &str =
+    "bWRWa3gzdnk3WHRGU1o0bmRRcTJ5VUxWX1lZTDdJSUtmaWcxbTVxdEFXcW5tOjE2MjIxNDc3NDM5MTQ6MToxOnJ0OjE";
+
+/// The fields every user request asks for.
+const FIELDS: &str =
+    "created_at,description,location,profile_image_url,protected,url,verified,verified_type";
+
+/// X's token response for `tweet.read users.read offline.access`.
+const TOKENS: &str = r#"{
+  "token_type": "bearer",
+  "expires_in": 7200,
+  "access_token": "Q0Mzb0VhZ0V5dmNXSTEyNER2MFNfVW50RzdXdTN6STFxQlVkTGhTc1lCdlBiOjE2MjIxNDc3NDM5MTQ6MToxOmF0OjE",
+  "scope": "tweet.read users.read offline.access",
+  "refresh_token": "bWRWa3gzdnk3WHRGU1o0bmRRcTJ5VUxWX1lZTDdJSUtmaWcxbTVxdEFXcW5tOjE2MjIxNDc3NDM5MTQ6MToxOnJ0OjE"
+}"#;
+
+/// `GET /2/users/me` with the fields this crate asks for.
+const ME: &str = r#"{
+  "data": {
+    "created_at": "2013-12-14T04:35:55.000Z",
+    "description": "The voice of the #TwitterDev team and your official source for updates, news, and events, related to the #TwitterAPI.",
+    "id": "2244994945",
+    "location": "127.0.0.1",
+    "name": "Developers",
+    "profile_image_url": "https://pbs.twimg.com/profile_images/1683325380441128960/yRsRRjGO_normal.jpg",
+    "protected": false,
+    "url": "https://t.co/3ZX3TNiZCY",
+    "username": "XDevelopers",
+    "verified": true,
+    "verified_type": "business"
+  }
+}"#;
+
+type Client = OAuthClient<Twitter, MemoryAdapter<String>>;
+
+fn client(server: &Server, config: ClientConfig) -> Client {
+    OAuthClient::new(Twitter::new(), config, MemoryAdapter::new())
+        .unwrap()
+        .with_endpoints(Twitter::new().endpoints().rebased(&server.url()).unwrap())
+}
+
+fn config() -> ClientConfig {
+    ClientConfig::new(CLIENT_ID, CLIENT_SECRET)
+        .redirect_uri(REDIRECT.parse().unwrap())
+        .scope("offline.access")
+}
+
+/// A `mockito` matcher: the query is exactly `expected`, nothing more.
+fn query_is(expected: &[(&str, &str)]) -> impl Fn(&mockito::Request) -> bool + Send + Sync + use<> {
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    move |request| {
+        let url = Url::parse(&format!("http://mock{}", request.path_and_query())).unwrap();
+        let mut actual: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        actual.sort();
+        let mut expected = expected.clone();
+        expected.sort();
+        if actual != expected {
+            eprintln!("query mismatch:\n  expected {expected:?}\n  actual   {actual:?}");
+        }
+        actual == expected
+    }
+}
+
+async fn mock_token(server: &mut Server, verifier: &str, body: &str) -> mockito::Mock {
+    server
+        .mock("POST", "/2/oauth2/token")
+        .match_header("content-type", "application/x-www-form-urlencoded")
+        .match_header("accept", "application/json")
+        .match_header("user-agent", USER_AGENT)
+        .match_header(
+            "authorization",
+            basic_auth(CLIENT_ID, CLIENT_SECRET).as_str(),
+        )
+        .match_request(form_is(&[
+            ("grant_type", "authorization_code"),
+            ("code", CODE),
+            ("code_verifier", verifier),
+            ("redirect_uri", REDIRECT),
+        ]))
+        .with_header("content-type", "application/json;charset=UTF-8")
+        .with_body(body)
+        .expect(1)
+        .create_async()
+        .await
+}
+
+async fn mock_me(server: &mut Server, fields: &str, status: usize, body: &str) -> mockito::Mock {
+    server
+        .mock("GET", "/2/users/me")
+        .match_query(Matcher::Any)
+        .match_request(query_is(&[("user.fields", fields)]))
+        .match_header("authorization", format!("Bearer {ACCESS_TOKEN}").as_str())
+        .match_header("accept", "application/json")
+        .match_header("user-agent", USER_AGENT)
+        .match_body(Matcher::Exact(String::new()))
+        .with_status(status)
+        .with_header("content-type", "application/json; charset=utf-8")
+        .with_body(body)
+        .expect(1)
+        .create_async()
+        .await
+}
+
+#[test]
+fn authorization_url_has_every_parameter() {
+    let twitter =
+        OAuthClient::new(Twitter::new(), config(), MemoryAdapter::<String>::new()).unwrap();
+    let auth = twitter.authorization_url();
+    assert_eq!(auth.url.origin().ascii_serialization(), "https://x.com");
+    assert_eq!(auth.url.path(), "/i/oauth2/authorize");
+    assert_eq!(
+        auth.url.query_pairs().count(),
+        query_of(&auth.url).len(),
+        "no parameter sent twice: {}",
+        auth.url
+    );
+
+    let mut query = query_of(&auth.url);
+    let state = query.remove("state").unwrap();
+    let challenge = query.remove("code_challenge").unwrap();
+    assert_eq!(state, auth.pending.state());
+    assert!(state.len() >= 22, "state has at least 128 bits");
+    assert!(
+        state.len() <= 500,
+        "X accepts a state of up to 500 characters"
+    );
+    let verifier = auth.pending.code_verifier().unwrap();
+    assert_eq!(
+        challenge,
+        s256_challenge(verifier),
+        "S256 challenge of the kept verifier"
+    );
+    let expected: Vec<(&str, &str)> = vec![
+        ("client_id", CLIENT_ID),
+        ("code_challenge_method", "S256"),
+        ("redirect_uri", REDIRECT),
+        ("response_type", "code"),
+        ("scope", "tweet.read users.read offline.access"),
+    ];
+    assert_eq!(
+        query
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect::<Vec<_>>(),
+        expected
+    );
+    assert_eq!(auth.pending.provider(), "twitter");
+    assert_eq!(auth.pending.nonce(), None);
+
+    let again = twitter.authorization_url();
+    assert_ne!(again.pending.state(), auth.pending.state());
+    assert_ne!(again.pending.code_verifier(), auth.pending.code_verifier());
+}
+
+#[test]
+fn endpoints_are_x_ones_and_a_redirect_uri_is_required() {
+    let endpoints = Twitter::new().endpoints();
+    assert_eq!(endpoints.token.as_str(), "https://api.x.com/2/oauth2/token");
+    assert_eq!(
+        endpoints.revocation.as_ref().map(Url::as_str),
+        Some("https://api.x.com/2/oauth2/revoke")
+    );
+    assert_eq!(
+        endpoints.userinfo.as_ref().map(Url::as_str),
+        Some("https://api.x.com/2/users/me")
+    );
+    assert_eq!(endpoints.issuer, None);
+
+    // Without app scopes: the two X requires for /2/users/me.
+    let twitter = OAuthClient::new(
+        Twitter::new(),
+        ClientConfig::new(CLIENT_ID, CLIENT_SECRET).redirect_uri(REDIRECT.parse().unwrap()),
+        MemoryAdapter::<String>::new(),
+    )
+    .unwrap();
+    assert_eq!(
+        query_of(&twitter.authorization_url().url)["scope"],
+        "tweet.read users.read"
+    );
+
+    let err = OAuthClient::new(
+        Twitter::new(),
+        ClientConfig::new(CLIENT_ID, CLIENT_SECRET),
+        MemoryAdapter::<String>::new(),
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn sign_in_creates_then_finds_the_user() {
+    let mut server = Server::new_async().await;
+    let twitter = client(&server, config());
+    let auth = twitter.authorization_url();
+    let verifier = auth.pending.code_verifier().unwrap().to_owned();
+
+    let token = mock_token(&mut server, &verifier, TOKENS).await;
+    let me = mock_me(&mut server, FIELDS, 200, ME).await;
+
+    let session = twitter
+        .validate_callback(&callback_for(&auth, CODE), &auth.pending)
+        .await
+        .unwrap();
+    token.assert_async().await;
+    me.assert_async().await;
+
+    assert_eq!(session.provider_user_id, "2244994945");
+    assert_eq!(session.key().to_string(), "twitter:2244994945");
+    let user = &session.provider_user;
+    assert_eq!(user.username, "XDevelopers");
+    assert_eq!(user.verified, Some(true));
+    assert_eq!(user.verified_type.as_deref(), Some("business"));
+    assert_eq!(user.protected, Some(false));
+    assert_eq!(user.created_at.as_deref(), Some("2013-12-14T04:35:55.000Z"));
+    assert_eq!(user.confirmed_email, None);
+
+    let tokens = &session.tokens;
+    assert_eq!(tokens.access_token().secret(), ACCESS_TOKEN);
+    assert_eq!(tokens.token_type(), "Bearer");
+    assert_eq!(tokens.expires_in().unwrap().as_secs(), 7200);
+    assert_eq!(tokens.refresh_token().unwrap().secret(), REFRESH_TOKEN);
+    assert!(tokens.has_scope("offline.access"));
+
+    let profile = session.profile();
+    assert_eq!(profile.id, "2244994945");
+    assert_eq!(profile.name.as_deref(), Some("Developers"));
+    assert_eq!(profile.username.as_deref(), Some("XDevelopers"));
+    assert_eq!(profile.email, None);
+    assert!(!profile.email_verified);
+    assert_eq!(
+        profile.avatar_url.as_deref(),
+        Some("https://pbs.twimg.com/profile_images/1683325380441128960/yRsRRjGO_normal.jpg")
+    );
+
+    assert!(session.existing_user.is_none());
+    let created = session.create_user("xdevelopers".to_owned()).await.unwrap();
+    assert_eq!(twitter.adapter().user_count(), 1);
+
+    // The same identity signs in again: found, not created twice.
+    let auth = twitter.authorization_url();
+    let verifier = auth.pending.code_verifier().unwrap().to_owned();
+    mock_token(&mut server, &verifier, TOKENS).await;
+    mock_me(&mut server, FIELDS, 200, ME).await;
+    let session = twitter
+        .validate_callback(&callback_for(&auth, CODE), &auth.pending)
+        .await
+        .unwrap();
+    assert_eq!(session.existing_user, Some(created.clone()));
+    assert_eq!(
+        session.create_user("again".to_owned()).await.unwrap(),
+        created
+    );
+    assert_eq!(twitter.adapter().user_count(), 1);
+}
+
+#[tokio::test]
+async fn with_users_email_the_confirmed_email_is_asked_for_but_not_verified() {
+    let mut server = Server::new_async().await;
+    let twitter = client(&server, config().scope("users.email"));
+    let auth = twitter.authorization_url();
+    assert_eq!(
+        query_of(&auth.url)["scope"],
+        "tweet.read users.read offline.access users.email"
+    );
+    let verifier = auth.pending.code_verifier().unwrap().to_owned();
+    mock_token(
+        &mut server,
+        &verifier,
+        r#"{"token_type":"bearer","expires_in":7200,
+            "access_token":"Q0Mzb0VhZ0V5dmNXSTEyNER2MFNfVW50RzdXdTN6STFxQlVkTGhTc1lCdlBiOjE2MjIxNDc3NDM5MTQ6MToxOmF0OjE",
+            "scope":"tweet.read users.read users.email"}"#,
+    )
+    .await;
+    let me = mock_me(
+        &mut server,
+        &format!("{FIELDS},confirmed_email"),
+        200,
+        r#"{"data":{"id":"2244994945","name":"Developers","username":"XDevelopers",
+            "confirmed_email":"devs@example.com"}}"#,
+    )
+    .await;
+    let session = twitter
+        .validate_callback(&callback_for(&auth, CODE), &auth.pending)
+        .await
+        .unwrap();
+    me.assert_async().await;
+    assert_eq!(
+        session.provider_user.confirmed_email.as_deref(),
+        Some("devs@example.com")
+    );
+    assert!(
+        session.tokens.refresh_token().is_none(),
+        "no offline.access granted, no refresh token"
+    );
+    let profile = session.profile();
+    assert_eq!(profile.email.as_deref(), Some("devs@example.com"));
+    assert!(
+        !profile.email_verified,
+        "X does not document it as verified"
+    );
+    assert_eq!(profile.verified_email(), None);
+    assert_eq!(profile.avatar_url, None);
+}
+
+#[tokio::test]
+async fn public_client_sends_its_id_in_the_body() {
+    let mut server = Server::new_async().await;
+    let config = ClientConfig::public(CLIENT_ID).redirect_uri(REDIRECT.parse().unwrap());
+    let twitter = client(&server, config);
+    let auth = twitter.authorization_url();
+    let verifier = auth.pending.code_verifier().unwrap().to_owned();
+    let token = server
+        .mock("POST", "/2/oauth2/token")
+        .match_header("content-type", "application/x-www-form-urlencoded")
+        .match_header("authorization", Matcher::Missing)
+        .match_request(form_is(&[
+            ("grant_type", "authorization_code"),
+            ("code", CODE),
+            ("code_verifier", &verifier),
+            ("redirect_uri", REDIRECT),
+            ("client_id", CLIENT_ID),
+        ]))
+        .with_header("content-type", "application/json")
+        .with_body(TOKENS)
+        .expect(1)
+        .create_async()
+        .await;
+    mock_me(&mut server, FIELDS, 200, ME).await;
+    let session = twitter
+        .validate_callback(&callback_for(&auth, CODE), &auth.pending)
+        .await
+        .unwrap();
+    token.assert_async().await;
+    assert_eq!(session.key().to_string(), "twitter:2244994945");
+}
+
+#[tokio::test]
+async fn a_response_without_data_is_an_invalid_response() {
+    let mut server = Server::new_async().await;
+    let twitter = client(&server, config());
+    server
+        .mock("POST", "/2/oauth2/token")
+        .with_header("content-type", "application/json")
+        .with_body(TOKENS)
+        .create_async()
+        .await;
+    // X reports some failures with HTTP 200 and an `errors` array instead of `data`.
+    mock_me(
+        &mut server,
+        FIELDS,
+        200,
+        r#"{"errors":[{"detail":"Could not find user.","title":"Not Found Error",
+            "type":"https://api.twitter.com/2/problems/resource-not-found"}]}"#,
+    )
+    .await;
+    let err = twitter
+        .validate_code(CODE, Some("verifier"), None)
+        .await
+        .unwrap_err();
+    let Error::Request(request) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(request.phase(), Phase::UserInfo);
+    match request.kind() {
+        RequestErrorKind::InvalidResponse { field, reason } => {
+            assert_eq!(field.as_deref(), Some("data"));
+            assert_eq!(reason, "missing field");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(twitter.adapter().user_count(), 0);
+}
+
+#[test]
+fn the_user_is_the_inner_object() {
+    let data = serde_json::from_str::<serde_json::Value>(ME).unwrap()["data"].clone();
+    let user: TwitterUser = serde_json::from_value(data).unwrap();
+    assert_eq!(user.id, "2244994945");
+    let round_trip: TwitterUser =
+        serde_json::from_str(&serde_json::to_string(&user).unwrap()).unwrap();
+    assert_eq!(round_trip, user);
+    // `id`, `name` and `username` are X's default fields: always present.
+    assert!(serde_json::from_str::<TwitterUser>(r#"{"id":"1","name":"N"}"#).is_err());
+}
+
+#[tokio::test]
+async fn token_error_is_a_typed_oauth_error() {
+    let mut server = Server::new_async().await;
+    let twitter = client(&server, config());
+    let auth = twitter.authorization_url();
+    let verifier = auth.pending.code_verifier().unwrap().to_owned();
+    server
+        .mock("POST", "/2/oauth2/token")
+        .match_header(
+            "authorization",
+            basic_auth(CLIENT_ID, CLIENT_SECRET).as_str(),
+        )
+        .match_request(form_is(&[
+            ("grant_type", "authorization_code"),
+            ("code", CODE),
+            ("code_verifier", &verifier),
+            ("redirect_uri", REDIRECT),
+        ]))
+        .with_status(400)
+        .with_header("content-type", "application/json")
+        .with_body(
+            r#"{"error":"invalid_request","error_description":"Value passed for the authorization code was invalid."}"#,
+        )
+        .expect(1)
+        .create_async()
+        .await;
+    let me = server
+        .mock("GET", "/2/users/me")
+        .match_query(Matcher::Any)
+        .expect(0)
+        .create_async()
+        .await;
+
+    let err = twitter
+        .validate_callback(&callback_for(&auth, CODE), &auth.pending)
+        .await
+        .unwrap_err();
+    me.assert_async().await;
+    assert_eq!(err.code(), "FAILED_REQUEST");
+    assert!(!err.is_retryable(), "a code exchange is never retried");
+    let Error::Request(request) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(request.phase(), Phase::TokenExchange);
+    assert!(
+        matches!(request.kind(), RequestErrorKind::OAuth { status: 400, .. }),
+        "{request:?}"
+    );
+    let oauth = request.oauth_error().unwrap();
+    assert_eq!(oauth.error, "invalid_request");
+    assert_eq!(
+        oauth.description.as_deref(),
+        Some("Value passed for the authorization code was invalid.")
+    );
+    assert_eq!(twitter.adapter().user_count(), 0);
+}
+
+#[tokio::test]
+async fn html_error_page_is_an_unexpected_response() {
+    let mut server = Server::new_async().await;
+    let twitter = client(&server, config());
+    server
+        .mock("POST", "/2/oauth2/token")
+        .with_status(503)
+        .with_header("content-type", "text/html;charset=utf-8")
+        .with_body("<html><body><h1>Over capacity</h1><p>Too many requests.</p></body></html>")
+        .create_async()
+        .await;
+    let err = twitter
+        .validate_code(CODE, Some("verifier"), None)
+        .await
+        .unwrap_err();
+    let Error::Request(request) = &err else {
+        panic!("{err:?}")
+    };
+    match request.kind() {
+        RequestErrorKind::UnexpectedResponse {
+            status,
+            content_type,
+            excerpt,
+        } => {
+            assert_eq!(*status, 503);
+            assert_eq!(content_type.as_deref(), Some("text/html;charset=utf-8"));
+            assert!(excerpt.contains("Over capacity"), "{excerpt}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(!err.is_retryable(), "never for a code exchange");
+}
+
+#[tokio::test]
+async fn invalid_user_json_names_the_problem() {
+    let mut server = Server::new_async().await;
+    let twitter = client(&server, config());
+    server
+        .mock("POST", "/2/oauth2/token")
+        .with_header("content-type", "application/json")
+        .with_body(TOKENS)
+        .create_async()
+        .await;
+    mock_me(
+        &mut server,
+        FIELDS,
+        200,
+        r#"{"data":{"id":"2244994945","name":"#,
+    )
+    .await;
+    let err = twitter
+        .validate_code(CODE, Some("verifier"), None)
+        .await
+        .unwrap_err();
+    let Error::Request(request) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(request.phase(), Phase::UserInfo);
+    assert!(
+        matches!(request.kind(), RequestErrorKind::InvalidResponse { .. }),
+        "{request:?}"
+    );
+    assert!(
+        err.to_string().contains("twitter user request failed"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn an_unauthorized_problem_is_an_unexpected_response() {
+    let mut server = Server::new_async().await;
+    let twitter = client(&server, config());
+    server
+        .mock("POST", "/2/oauth2/token")
+        .with_header("content-type", "application/json")
+        .with_body(TOKENS)
+        .create_async()
+        .await;
+    server
+        .mock("GET", "/2/users/me")
+        .match_query(Matcher::Any)
+        .with_status(401)
+        .with_header("content-type", "application/problem+json")
+        .with_body(
+            r#"{"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"}"#,
+        )
+        .create_async()
+        .await;
+    let err = twitter
+        .validate_code(CODE, Some("verifier"), None)
+        .await
+        .unwrap_err();
+    let Error::Request(request) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(request.phase(), Phase::UserInfo);
+    assert!(
+        matches!(
+            request.kind(),
+            RequestErrorKind::UnexpectedResponse { status: 401, .. }
+        ),
+        "{request:?}"
+    );
+}
+
+#[tokio::test]
+async fn refresh_sends_the_refresh_grant_with_basic_auth() {
+    let mut server = Server::new_async().await;
+    let twitter = client(&server, config());
+    let mock = server
+        .mock("POST", "/2/oauth2/token")
+        .match_header("content-type", "application/x-www-form-urlencoded")
+        .match_header(
+            "authorization",
+            basic_auth(CLIENT_ID, CLIENT_SECRET).as_str(),
+        )
+        .match_request(form_is(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", REFRESH_TOKEN),
+        ]))
+        .with_header("content-type", "application/json")
+        .with_body(
+            r#"{"token_type":"bearer","expires_in":7200,"access_token":"bmV3LWFjY2Vzcy10b2tlbjox",
+                "scope":"tweet.read users.read offline.access","refresh_token":"bmV3LXJlZnJlc2gtdG9rZW46MQ"}"#,
+        )
+        .expect(1)
+        .create_async()
+        .await;
+    let tokens = twitter
+        .refresh(&RefreshToken::new(REFRESH_TOKEN.to_owned()))
+        .await
+        .unwrap();
+    mock.assert_async().await;
+    assert_eq!(tokens.access_token().secret(), "bmV3LWFjY2Vzcy10b2tlbjox");
+    assert_eq!(
+        tokens.refresh_token().unwrap().secret(),
+        "bmV3LXJlZnJlc2gtdG9rZW46MQ",
+        "the refresh token X returned replaces the old one"
+    );
+}
+
+#[tokio::test]
+async fn public_client_refresh_sends_its_id() {
+    let mut server = Server::new_async().await;
+    let config = ClientConfig::public(CLIENT_ID).redirect_uri(REDIRECT.parse().unwrap());
+    let twitter = client(&server, config);
+    let mock = server
+        .mock("POST", "/2/oauth2/token")
+        .match_header("authorization", Matcher::Missing)
+        .match_request(form_is(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", REFRESH_TOKEN),
+            ("client_id", CLIENT_ID),
+        ]))
+        .with_header("content-type", "application/json")
+        .with_body(TOKENS)
+        .expect(1)
+        .create_async()
+        .await;
+    twitter
+        .refresh(&RefreshToken::new(REFRESH_TOKEN.to_owned()))
+        .await
+        .unwrap();
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn revoke_posts_the_token_with_basic_auth() {
+    let mut server = Server::new_async().await;
+    let twitter = client(&server, config());
+    let mock = server
+        .mock("POST", "/2/oauth2/revoke")
+        .match_header("content-type", "application/x-www-form-urlencoded")
+        .match_header(
+            "authorization",
+            basic_auth(CLIENT_ID, CLIENT_SECRET).as_str(),
+        )
+        .match_request(form_is(&[
+            ("token", REFRESH_TOKEN),
+            ("token_type_hint", "refresh_token"),
+        ]))
+        .with_header("content-type", "application/json")
+        .with_body(r#"{"revoked":true}"#)
+        .expect(1)
+        .create_async()
+        .await;
+    twitter
+        .revoke(RefreshToken::new(REFRESH_TOKEN.to_owned()))
+        .await
+        .unwrap();
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn public_client_revoke_sends_its_id() {
+    let mut server = Server::new_async().await;
+    let config = ClientConfig::public(CLIENT_ID).redirect_uri(REDIRECT.parse().unwrap());
+    let twitter = client(&server, config);
+    let mock = server
+        .mock("POST", "/2/oauth2/revoke")
+        .match_header("authorization", Matcher::Missing)
+        .match_request(form_is(&[
+            ("token", ACCESS_TOKEN),
+            ("token_type_hint", "access_token"),
+            ("client_id", CLIENT_ID),
+        ]))
+        .with_header("content-type", "application/json")
+        .with_body(r#"{"revoked":true}"#)
+        .expect(1)
+        .create_async()
+        .await;
+    twitter
+        .revoke(portcullis::AccessToken::new(ACCESS_TOKEN.to_owned()))
+        .await
+        .unwrap();
+    mock.assert_async().await;
+}
+
+#[test]
+fn debug_output_holds_no_secret() {
+    let twitter =
+        OAuthClient::new(Twitter::new(), config(), MemoryAdapter::<String>::new()).unwrap();
+    let auth = twitter.authorization_url();
+    let debug = format!("{twitter:?} {auth:?}");
+    assert!(!debug.contains(CLIENT_SECRET), "{debug}");
+    assert!(
+        !debug.contains(auth.pending.code_verifier().unwrap()),
+        "{debug}"
+    );
+}
