@@ -55,6 +55,7 @@ pub(crate) fn all() -> Vec<Registered> {
         register::<portcullis_spotify::Spotify>("spotify", "portcullis-spotify"),
         register::<portcullis_twitch::Twitch>("twitch", "portcullis-twitch"),
         register::<portcullis_twitter::Twitter>("twitter", "portcullis-twitter"),
+        register::<portcullis_strava::Strava>("strava", "portcullis-strava"),
         // @new-provider: `cargo xtask new-provider` inserts registrations above this line.
         register::<portcullis_discord::Discord>("discord", "portcullis-discord"),
         register::<portcullis_github::GitHub>("github", "portcullis-github"),
