@@ -27,9 +27,10 @@ use crate::token::{TokenResponse, Tokens};
 
 /// A sign-in provider bound to the app's user store: Lucia's `OAuthProvider`.
 ///
-/// [`OAuthClient`] implements it for every provider crate. It is object safe:
-/// `dyn OAuthProvider<User = GitHubUser, Adapter = MyStore>` works, though a trait
-/// object fixes the user type, so different providers do not share one.
+/// [`OAuthClient`] implements it for every provider crate. It is object safe; a trait
+/// object fixes the user type, so a registry of different providers holds them as
+/// [`DynOAuthProvider`](crate::DynOAuthProvider) (see
+/// [`OAuthClient::into_dyn`]).
 ///
 /// The whole flow, against a local stand-in for GitHub:
 ///
@@ -83,6 +84,9 @@ pub trait OAuthProvider: Send + Sync {
 
     /// The provider id stored in user keys (`github`).
     fn id(&self) -> &str;
+
+    /// The provider's display name (`GitHub`), for "Sign in with …" buttons.
+    fn name(&self) -> &str;
 
     /// Starts a sign-in: the URL to redirect the user to, with a fresh `state` (and PKCE
     /// challenge, and `nonce` for OpenID Connect requests), and the
@@ -214,6 +218,13 @@ impl<P: Provider, A: UserAdapter> OAuthClient<P, A> {
     pub fn with_id(mut self, id: impl Into<Cow<'static, str>>) -> Self {
         self.id = id.into();
         self
+    }
+
+    /// This client behind [`DynOAuthProvider`](crate::DynOAuthProvider), its user type
+    /// erased to [`AnyUser`](crate::AnyUser), so providers of every kind can share one
+    /// registry.
+    pub fn into_dyn(self) -> std::sync::Arc<crate::DynOAuthProvider<A>> {
+        crate::erased::erase(self)
     }
 
     /// Uses a shared or differently configured HTTP client.
@@ -416,6 +427,10 @@ impl<P: Provider, A: UserAdapter> OAuthProvider for OAuthClient<P, A> {
 
     fn id(&self) -> &str {
         &self.id
+    }
+
+    fn name(&self) -> &str {
+        P::INFO.name
     }
 
     fn authorization_url(&self) -> AuthorizationUrl {

@@ -41,6 +41,7 @@ mod authorization;
 mod callback;
 mod client;
 mod config;
+mod erased;
 mod error;
 mod http;
 mod memory;
@@ -54,6 +55,7 @@ pub use authorization::{AuthorizationUrl, PendingAuthorization};
 pub use callback::CallbackParams;
 pub use client::{OAuthClient, OAuthProvider};
 pub use config::ClientConfig;
+pub use erased::{AnyUser, DynOAuthProvider};
 pub use error::{
     BoxError, CallbackError, Error, IdTokenError, OAuthErrorResponse, Phase, RequestError,
     RequestErrorKind, StoreError,

@@ -46,6 +46,19 @@ impl<U: ProviderUser, A: UserAdapter> ProviderSession<U, A> {
         }
     }
 
+    /// The same session with its provider user turned into another type (used to erase
+    /// it to [`AnyUser`](crate::AnyUser)).
+    pub fn map_user<V: ProviderUser>(self, f: impl FnOnce(U) -> V) -> ProviderSession<V, A> {
+        ProviderSession {
+            existing_user: self.existing_user,
+            provider_user: f(self.provider_user),
+            provider_user_id: self.provider_user_id,
+            tokens: self.tokens,
+            key: self.key,
+            adapter: self.adapter,
+        }
+    }
+
     /// The identity's key: provider id + provider user id.
     pub fn key(&self) -> &Key {
         &self.key

@@ -351,3 +351,46 @@ async fn a_second_instance_of_a_provider_keeps_its_users_apart() {
         "{err:?}"
     );
 }
+
+#[tokio::test]
+async fn providers_of_every_kind_share_one_registry() {
+    use std::collections::HashMap;
+    use std::sync::Arc;
+
+    let mut server = Server::new_async().await;
+    let store = MemoryAdapter::<String>::new();
+    let github = OAuthClient::new(
+        portcullis_github::GitHub::new(),
+        ClientConfig::new("gh", "s"),
+        store.clone(),
+    )
+    .unwrap();
+    let mut registry: HashMap<String, Arc<portcullis::DynOAuthProvider<MemoryAdapter<String>>>> =
+        HashMap::new();
+    for provider in [client(&server, store.clone()).into_dyn(), github.into_dyn()] {
+        registry.insert(provider.id().to_owned(), provider);
+    }
+    assert_eq!(registry["github"].name(), "GitHub");
+    assert_eq!(registry["test"].name(), "Test provider");
+
+    provider_serves(
+        &mut server,
+        r#"{"id":"u1","name":"Ada","email":"a@b.c","email_verified":true}"#,
+    )
+    .await;
+    let test = &registry["test"];
+    let auth = test.authorization_url();
+    let session = test
+        .validate_callback(&callback_for(&auth, "code"), &auth.pending)
+        .await
+        .unwrap();
+    assert_eq!(session.key(), &Key::new("test", "u1"));
+    assert_eq!(session.profile().verified_email(), Some("a@b.c"));
+    let typed: portcullis_testkit::TestUser = session.provider_user.to_typed().unwrap();
+    assert_eq!(typed.name.as_deref(), Some("Ada"));
+    let user = session.create_user("Ada".into()).await.unwrap();
+    assert_eq!(
+        store.keys(&user.id).await.unwrap(),
+        [Key::new("test", "u1")]
+    );
+}
