@@ -294,9 +294,20 @@ impl RequestError {
         if secret.is_empty() {
             return self;
         }
+        let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
         let scrub = |text: &mut String| {
-            if text.contains(secret) {
-                *text = text.replace(secret, "[redacted]");
+            for form in [secret, encoded.as_str()] {
+                if text.contains(form) {
+                    *text = text.replace(form, "[redacted]");
+                }
+            }
+            // An excerpt cut inside the secret ends with its start.
+            for len in (8..secret.len()).rev() {
+                if text.ends_with(&secret[..len]) {
+                    text.truncate(text.len() - len);
+                    text.push_str("[redacted]");
+                    break;
+                }
             }
         };
         match &mut self.0.kind {

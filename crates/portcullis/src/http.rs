@@ -492,9 +492,18 @@ impl Response {
 #[derive(serde::Deserialize)]
 struct ErrorProbe {
     error: Option<serde_json::Value>,
-    error_description: Option<String>,
-    error_uri: Option<String>,
+    // Values, not strings: a provider sending a number here still sent an OAuth error.
+    error_description: Option<serde_json::Value>,
+    error_uri: Option<serde_json::Value>,
     access_token: Option<serde_json::Value>,
+}
+
+fn text(value: Option<serde_json::Value>) -> Option<String> {
+    match value? {
+        serde_json::Value::String(s) => Some(s),
+        serde_json::Value::Null => None,
+        other => Some(other.to_string()),
+    }
 }
 
 impl ErrorProbe {
@@ -504,8 +513,8 @@ impl ErrorProbe {
         match self.error? {
             serde_json::Value::String(error) if !error.is_empty() => Some(OAuthErrorResponse {
                 error,
-                description: self.error_description,
-                uri: self.error_uri,
+                description: text(self.error_description),
+                uri: text(self.error_uri),
             }),
             serde_json::Value::Object(graph) => {
                 // Both `type` and `message`: other APIs (Bitbucket) nest a bare

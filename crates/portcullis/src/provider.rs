@@ -328,10 +328,10 @@ impl<'a> UserRequest<'a> {
         };
         serde_path_to_error::deserialize(value).map_err(|e| {
             let path = e.path().to_string();
-            let field = if path == "." {
-                name.to_owned()
-            } else {
-                format!("{name}.{path}")
+            let field = match path.as_str() {
+                "." => name.to_owned(),
+                index if index.starts_with('[') => format!("{name}{index}"),
+                nested => format!("{name}.{nested}"),
             };
             invalid(RequestErrorKind::InvalidResponse {
                 field: Some(field),

@@ -500,3 +500,29 @@ async fn a_provider_echoing_the_code_does_not_leak_it() {
     let err = client.exchange_code("the-code", None).await.unwrap_err();
     assert_clean(&err);
 }
+
+#[tokio::test]
+async fn an_echoed_code_cut_by_the_excerpt_or_encoded_is_still_hidden() {
+    let code = "a-long-authorization-code-0123456789";
+    let body = format!("{}{code}", "x".repeat(180));
+    let (_s, client) = token_answers(500, "text/plain", body).await;
+    let err = client.exchange_code(code, None).await.unwrap_err();
+    let text = format!("{err} {err:?}");
+    assert!(!text.contains(&code[..8]), "{text}");
+
+    let (_s, client) = token_answers(
+        400,
+        "application/json",
+        r#"{"error":"invalid_grant","error_description":"bad code a%2Bb%2Fc","error_uri":42}"#,
+    )
+    .await;
+    let err = client.exchange_code("a+b/c", None).await.unwrap_err();
+    let Error::Request(request) = &err else {
+        panic!("{err:?}")
+    };
+    let oauth = request
+        .oauth_error()
+        .expect("an OAuth error despite a numeric error_uri");
+    assert_eq!(oauth.description.as_deref(), Some("bad code [redacted]"));
+    assert_eq!(oauth.uri.as_deref(), Some("42"));
+}
