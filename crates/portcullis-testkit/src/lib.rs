@@ -7,13 +7,22 @@
 //! * [`query_of`] — a URL's query as a sorted map, to assert every parameter;
 //! * [`s256_challenge`] — the PKCE challenge a verifier must produce;
 //! * [`TestProvider`] — a minimal provider for testing the core and apps' own flows;
+//! * [`MockProvider`] — an in-process OAuth 2.0 authorization server for
+//!   [`TestProvider`], to sign in without the internet from tests or a browser
+//!   ([`mock`]);
+//! * [`hostile`] — a raw TCP server that misbehaves (drips, resets, redirects, …) and
+//!   the fault matrix that runs every such fault against a phase of the flow;
 //! * [`store::behaves_like_a_store`] — the behaviour suite every `UserAdapter` passes;
 //! * [`postgres::TempPostgres`] — a throwaway Postgres server for tests.
 
 #![forbid(unsafe_code)]
 
+pub mod hostile;
+pub mod mock;
 pub mod postgres;
 pub mod store;
+
+pub use mock::MockProvider;
 
 use std::collections::BTreeMap;
 
