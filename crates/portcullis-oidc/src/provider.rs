@@ -362,8 +362,9 @@ impl Provider for Oidc {
         docs_url: "https://openid.net/specs/openid-connect-core-1_0.html",
     };
 
-    /// From the metadata; `issuer` is set (so the callback's `iss` is checked, RFC 9207)
-    /// only when the issuer advertises `authorization_response_iss_parameter_supported`.
+    /// From the metadata; `issuer` is set and required (so the callback's `iss` must be
+    /// present and match, RFC 9207) only when the issuer advertises
+    /// `authorization_response_iss_parameter_supported`.
     fn endpoints(&self) -> Endpoints {
         let metadata = &self.inner.metadata;
         Endpoints {
@@ -374,6 +375,7 @@ impl Provider for Oidc {
             issuer: metadata
                 .authorization_response_iss_parameter_supported
                 .then(|| metadata.issuer.clone()),
+            issuer_required: metadata.authorization_response_iss_parameter_supported,
         }
     }
 

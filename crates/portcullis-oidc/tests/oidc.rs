@@ -19,6 +19,16 @@ const ACCESS_TOKEN: &str = "SlAV32hkKG";
 
 type Client = OAuthClient<Oidc, MemoryAdapter<String>>;
 
+/// The callback a server advertising RFC 9207 sends: `code`, `state` and `iss`.
+fn with_iss(auth: &portcullis::AuthorizationUrl, code: &str, issuer: &str) -> CallbackParams {
+    let state = callback_for(auth, code)
+        .state()
+        .unwrap_or_default()
+        .to_owned();
+    CallbackParams::from_pairs([("code", code), ("state", state.as_str()), ("iss", issuer)])
+        .unwrap()
+}
+
 async fn discover(issuer: &mut MockIssuer, document: &Value, options: OidcOptions) -> Oidc {
     let mock = issuer.mock_discovery(document).await;
     let oidc = Oidc::discover(&issuer.issuer(), &HttpClient::new(), options)
@@ -124,6 +134,10 @@ async fn discovery_reads_the_issuers_document() {
         Some(issuer.issuer().as_str()),
         "iss is checked: the issuer advertises RFC 9207"
     );
+    assert!(
+        endpoints.issuer_required,
+        "and a callback without iss is refused"
+    );
     assert_eq!(oidc.client_auth(), ClientAuth::Basic);
     assert_eq!(
         oidc.verifier().allowed_algorithms(),
@@ -147,6 +161,7 @@ async fn discovery_follows_what_the_issuer_advertises() {
 
     let endpoints = oidc.endpoints();
     assert_eq!(endpoints.issuer, None, "no RFC 9207: no iss check");
+    assert!(!endpoints.issuer_required);
     assert_eq!(endpoints.revocation, None);
     assert_eq!(oidc.client_auth(), ClientAuth::RequestBody);
     assert_eq!(oidc.verifier().allowed_algorithms(), [Algorithm::Rs256]);
@@ -425,7 +440,10 @@ async fn sign_in_with(
         }
     };
     let result = idp
-        .validate_callback(&callback_for(&auth, "the-code"), &auth.pending)
+        .validate_callback(
+            &with_iss(&auth, "the-code", &issuer.issuer()),
+            &auth.pending,
+        )
         .await;
     me.assert_async().await;
     result
@@ -745,7 +763,7 @@ async fn clones_share_the_key_set_cache() {
             .expect(1)
             .create_async()
             .await;
-        idp.validate_callback(&callback_for(&auth, "c"), &auth.pending)
+        idp.validate_callback(&with_iss(&auth, "c", &issuer.issuer()), &auth.pending)
             .await
             .unwrap();
         token.remove_async().await;

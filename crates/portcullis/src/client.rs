@@ -503,6 +503,9 @@ impl<P: Provider, A: UserAdapter> OAuthProvider for OAuthClient<P, A> {
         if !pending.state_matches(state) {
             return Err(CallbackError::StateMismatch.into());
         }
+        if self.endpoints.issuer_required && callback.iss().is_none() {
+            return Err(CallbackError::MissingIssuer.into());
+        }
         if let (Some(found), Some(expected)) = (callback.iss(), &self.endpoints.issuer)
             && found != expected
         {

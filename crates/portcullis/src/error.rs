@@ -163,6 +163,10 @@ pub enum CallbackError {
         /// The issuer the callback named.
         found: String,
     },
+    /// The callback has no `iss` parameter although the server says it always sends one
+    /// (RFC 9207 §2.4).
+    #[error("the callback has no `iss` parameter, which this provider always sends")]
+    MissingIssuer,
     /// A parameter appears more than once.
     #[error("the callback parameter `{0}` appears more than once")]
     DuplicateParameter(&'static str),
@@ -180,7 +184,9 @@ impl CallbackError {
             CallbackError::MissingState
             | CallbackError::StateMismatch
             | CallbackError::ProviderMismatch { .. } => "STATE_MISMATCH",
-            CallbackError::IssuerMismatch { .. } => "ISSUER_MISMATCH",
+            CallbackError::IssuerMismatch { .. } | CallbackError::MissingIssuer => {
+                "ISSUER_MISMATCH"
+            }
             CallbackError::MissingCode
             | CallbackError::DuplicateParameter(_)
             | CallbackError::TooLong(_) => "INVALID_CALLBACK",

@@ -95,8 +95,13 @@ pub struct Endpoints {
     pub revocation: Option<Url>,
     /// Where the user is fetched. Provider crates may derive further API URLs from it.
     pub userinfo: Option<Url>,
-    /// The issuer identifier checked against a callback's `iss` parameter (RFC 9207).
+    /// The issuer identifier checked against a callback's `iss` parameter (RFC 9207)
+    /// when the callback has one.
     pub issuer: Option<String>,
+    /// Whether a callback without `iss` is refused: true for servers whose metadata
+    /// advertises `authorization_response_iss_parameter_supported` (RFC 9207 §2.4), so a
+    /// response from another server cannot pass by leaving `iss` out.
+    pub issuer_required: bool,
 }
 
 impl Endpoints {
@@ -116,6 +121,7 @@ impl Endpoints {
             revocation: info.revocation_url.map(parse),
             userinfo: info.userinfo_url.map(parse),
             issuer: info.issuer.map(str::to_owned),
+            issuer_required: false,
         }
     }
 
@@ -151,6 +157,7 @@ impl Endpoints {
             revocation: self.revocation.as_ref().map(rebase),
             userinfo: self.userinfo.as_ref().map(rebase),
             issuer: self.issuer.clone(),
+            issuer_required: self.issuer_required,
         })
     }
 }

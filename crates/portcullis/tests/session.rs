@@ -394,3 +394,41 @@ async fn providers_of_every_kind_share_one_registry() {
         [Key::new("test", "u1")]
     );
 }
+
+#[tokio::test]
+async fn a_server_that_always_sends_iss_must_send_it() {
+    let server = Server::new_async().await;
+    let mut endpoints = TestProvider.endpoints().rebased(&server.url()).unwrap();
+    endpoints.issuer_required = true;
+    let client = client(&server, MemoryAdapter::new()).with_endpoints(endpoints);
+    let auth = client.authorization_url();
+    let err = client
+        .validate_callback(&callback_for(&auth, "code"), &auth.pending)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Callback(portcullis::CallbackError::MissingIssuer)
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.code(), "ISSUER_MISMATCH");
+
+    let wrong = portcullis::CallbackParams::from_query(&format!(
+        "code=c&state={}&iss=https%3A%2F%2Fevil.example",
+        auth.pending.state()
+    ))
+    .unwrap();
+    let err = client
+        .validate_callback(&wrong, &auth.pending)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Callback(portcullis::CallbackError::IssuerMismatch { .. })
+        ),
+        "{err:?}"
+    );
+}

@@ -188,6 +188,7 @@ impl Provider for Facebook {
             revocation: None,
             userinfo: Some(url(format!("https://graph.facebook.com/{version}/me"))),
             issuer: None,
+            issuer_required: false,
         }
     }
 

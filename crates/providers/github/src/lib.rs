@@ -108,6 +108,7 @@ impl Provider for GitHub {
             revocation: None,
             userinfo: Some(join("/api/v3/user")),
             issuer: None,
+            issuer_required: false,
         }
     }
 

@@ -121,6 +121,7 @@ impl Provider for GitLab {
             revocation: Some(join("/oauth/revoke")),
             userinfo: Some(join("/api/v4/user")),
             issuer: None,
+            issuer_required: false,
         }
     }
 
