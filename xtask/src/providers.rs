@@ -56,6 +56,11 @@ pub(crate) fn all() -> Vec<Registered> {
         register::<portcullis_twitch::Twitch>("twitch", "portcullis-twitch"),
         register::<portcullis_twitter::Twitter>("twitter", "portcullis-twitter"),
         register::<portcullis_strava::Strava>("strava", "portcullis-strava"),
+        register::<portcullis_auth0::Auth0>("auth0", "portcullis-auth0"),
+        register::<portcullis_okta::Okta>("okta", "portcullis-okta"),
+        register::<portcullis_slack::Slack>("slack", "portcullis-slack"),
+        register::<portcullis_salesforce::Salesforce>("salesforce", "portcullis-salesforce"),
+        register::<portcullis_line::Line>("line", "portcullis-line"),
         // @new-provider: `cargo xtask new-provider` inserts registrations above this line.
         register::<portcullis_discord::Discord>("discord", "portcullis-discord"),
         register::<portcullis_github::GitHub>("github", "portcullis-github"),

@@ -1,0 +1,443 @@
+//! Sign in with Salesforce for [Portcullis](portcullis): production, sandbox or an
+//! org's My Domain, with the ID token verified and the OpenID Connect userinfo merged in.
+//!
+//! ```no_run
+//! use portcullis::{ClientConfig, MemoryAdapter, OAuthClient, OAuthProvider};
+//! use portcullis_salesforce::{Salesforce, SalesforceDomain};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let salesforce = OAuthClient::new(
+//!     // login.salesforce.com; `Sandbox` for test.salesforce.com, or the org's My Domain:
+//!     // SalesforceDomain::MyDomain("acme.my.salesforce.com".into())
+//!     Salesforce::new(SalesforceDomain::Production)?,
+//!     ClientConfig::new("3MVG9-consumer-key", "consumer-secret")
+//!         .redirect_uri("https://app.example/login/salesforce/callback".parse()?)
+//!         .scope("refresh_token"), // a refresh token too
+//!     MemoryAdapter::<String>::new(),
+//! )?;
+//! let auth = salesforce.authorization_url();
+//! // Redirect to `auth.url`, keep `auth.pending` (encrypted cookie) until the callback.
+//! # Ok(()) }
+//! ```
+//!
+//! # What this provider does
+//!
+//! * [`SalesforceDomain`]: `login.salesforce.com` (production, Lucia's only choice),
+//!   `test.salesforce.com` (sandboxes) or an org's My Domain
+//!   (`acme.my.salesforce.com`, `acme--uat.sandbox.my.salesforce.com`). Endpoints are
+//!   `https://{domain}/services/oauth2/authorize`, `/token`, `/userinfo`, `/revoke`;
+//!   keys at `https://{domain}/id/keys`; the issuer `https://{domain}`, as each domain's
+//!   discovery document (`/.well-known/openid-configuration`) names it. A Salesforce
+//!   issuer is the domain the user signed in through: use the same domain the app's
+//!   users log in with.
+//! * Scopes `openid id profile email` always (Lucia: `openid id profile`, so no email
+//!   unless the app asked). Add `refresh_token` for a refresh token, `api` to call
+//!   Salesforce's APIs.
+//! * PKCE (S256; Salesforce honours it and can require it per connected app; Lucia sent
+//!   none) and a `nonce`. The consumer secret goes in the form body, as Lucia did.
+//! * **The ID token is verified** (Lucia kept it unread): RS256 with the domain's keys,
+//!   `iss`, `aud` (the consumer key), `exp`, `iat`, `nonce`, `at_hash`. Then the OpenID
+//!   Connect userinfo (`/services/oauth2/userinfo`) is fetched, as Lucia did, and merged
+//!   in: its `sub` must be the token's, else
+//!   [`IdTokenError::SubjectMismatch`].
+//! * **The provider user id is `user_id`** (the 18-character user id, `005…`), as Lucia:
+//!   keys carry over. `sub` is the identity URL
+//!   (`https://login.salesforce.com/id/{organization id}/{user id}`), which changes
+//!   with the login domain. Users of two orgs stay apart only by their ids: name a
+//!   second org's client with
+//!   [`OAuthClient::with_id`](portcullis::OAuthClient::with_id) if in doubt.
+//! * `email_verified` is the userinfo's `email_verified`, true only when Salesforce says
+//!   `true`.
+//! * No `iss` check on the callback: Salesforce does not advertise
+//!   `authorization_response_iss_parameter_supported`.
+//! * Refresh ([`Refresh`]) with the `refresh_token` scope; Salesforce does not rotate
+//!   refresh tokens, so the old one is kept. Revocation ([`Revoke`]) at
+//!   `/services/oauth2/revoke` (RFC 7009, access or refresh token; revoking a refresh
+//!   token also revokes its access tokens).
+//! * Experience Cloud sites (`acme.my.site.com/community`) have a path in their URLs and
+//!   are not a [`SalesforceDomain`]; use `portcullis-oidc` with the site's discovery
+//!   document for them.
+
+#![forbid(unsafe_code)]
+
+use async_trait::async_trait;
+use portcullis::{
+    ClientAuth, Endpoints, Error, IdTokenError, Pkce, Profile, Provider, ProviderInfo,
+    ProviderUser, Refresh, Revoke, Url, UserRequest,
+};
+use portcullis_oidc::{Algorithm, IdTokenVerifier, Jwks};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+
+/// Where users sign in to Salesforce.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SalesforceDomain {
+    /// `login.salesforce.com`: production and Developer Edition orgs.
+    Production,
+    /// `test.salesforce.com`: sandboxes.
+    Sandbox,
+    /// An org's My Domain (`acme.my.salesforce.com`,
+    /// `acme--uat.sandbox.my.salesforce.com`), with or without `https://`. `http://` is
+    /// accepted for `localhost` and loopback addresses only (a local test server).
+    MyDomain(String),
+}
+
+/// The Salesforce provider for one login domain, with the verifier of its ID tokens and
+/// its key set cache (shared by clones).
+#[derive(Debug, Clone)]
+pub struct Salesforce {
+    domain: SalesforceDomain,
+    base: Url,
+    verifier: IdTokenVerifier,
+}
+
+impl Salesforce {
+    /// Sign-in through `domain`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when a My Domain is not a host name (a path, a query, another
+    /// scheme).
+    pub fn new(domain: SalesforceDomain) -> Result<Salesforce, Error> {
+        let base = match &domain {
+            SalesforceDomain::Production => base_url("login.salesforce.com")?,
+            SalesforceDomain::Sandbox => base_url("test.salesforce.com")?,
+            SalesforceDomain::MyDomain(host) => base_url(host)?,
+        };
+        let issuer = base.as_str().trim_end_matches('/').to_owned();
+        let jwks = Jwks::new(join(&base, "id/keys"));
+        let verifier = IdTokenVerifier::new(issuer, jwks).algorithms([Algorithm::Rs256]);
+        Ok(Salesforce {
+            domain,
+            base,
+            verifier,
+        })
+    }
+
+    /// The login domain.
+    pub fn domain(&self) -> &SalesforceDomain {
+        &self.domain
+    }
+
+    /// The issuer ID tokens must name: `https://{domain}`.
+    pub fn issuer(&self) -> &str {
+        self.verifier.issuer()
+    }
+
+    /// The ID-token verifier, with the domain's key set cache: to warm the cache at
+    /// start-up (`verifier().jwks().load(…)`) or to verify an ID token from a refresh.
+    pub fn verifier(&self) -> &IdTokenVerifier {
+        &self.verifier
+    }
+}
+
+/// `domain` as `https://host[:port]/`.
+fn base_url(domain: &str) -> Result<Url, Error> {
+    let invalid =
+        |why: &str| Error::Config(format!("invalid Salesforce My Domain `{domain}`: {why}"));
+    let text = domain.trim();
+    let url = if text.contains("://") {
+        Url::parse(text)
+    } else {
+        Url::parse(&format!("https://{text}"))
+    }
+    .map_err(|e| invalid(&e.to_string()))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        _ => return Err(invalid("use https (http only for a local test server)")),
+    }
+    if url.path() != "/"
+        || url.query().is_some()
+        || url.fragment().is_some()
+        || !url.username().is_empty()
+        || url.password().is_some()
+    {
+        return Err(invalid("a domain has no path, query or credentials"));
+    }
+    Ok(url)
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host_str() {
+        Some("localhost") => true,
+        Some(host) => host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback()),
+        None => false,
+    }
+}
+
+fn join(base: &Url, path: &str) -> Url {
+    let mut url = base.clone();
+    url.set_path(path);
+    url
+}
+
+#[async_trait]
+impl Provider for Salesforce {
+    type User = SalesforceUser;
+
+    /// Production's URLs; [`SalesforceDomain`] replaces the host.
+    const INFO: ProviderInfo = ProviderInfo {
+        id: "salesforce",
+        name: "Salesforce",
+        authorization_url: "https://login.salesforce.com/services/oauth2/authorize",
+        token_url: "https://login.salesforce.com/services/oauth2/token",
+        revocation_url: Some("https://login.salesforce.com/services/oauth2/revoke"),
+        userinfo_url: Some("https://login.salesforce.com/services/oauth2/userinfo"),
+        issuer: None,
+        default_scopes: &["openid", "id", "profile", "email"],
+        scope_delimiter: " ",
+        pkce: Pkce::S256,
+        client_auth: ClientAuth::RequestBody,
+        requires_redirect_uri: true,
+        user_id_field: "user_id",
+        email_verified_source: "the `email_verified` claim (verified ID token merged with the OpenID Connect userinfo), true only when Salesforce says true",
+        docs_url: "https://help.salesforce.com/apex/HTViewHelpDoc?id=xcloud.remoteaccess_using_openid_discovery_endpoint.htm",
+    };
+
+    fn endpoints(&self) -> Endpoints {
+        Endpoints {
+            authorization: join(&self.base, "services/oauth2/authorize"),
+            token: join(&self.base, "services/oauth2/token"),
+            revocation: Some(join(&self.base, "services/oauth2/revoke")),
+            userinfo: Some(join(&self.base, "services/oauth2/userinfo")),
+            issuer: None,
+            issuer_required: false,
+        }
+    }
+
+    /// Verifies the ID token, fetches userinfo and merges it in.
+    async fn fetch_user(&self, request: UserRequest<'_>) -> Result<SalesforceUser, Error> {
+        let token = self.verifier.verify_user_request(&request).await?;
+        let userinfo: Map<String, Value> =
+            request.get(request.userinfo_url()?.clone()).send().await?;
+        let claims = token.merge_userinfo(userinfo)?;
+        let mut user: SalesforceUser = claims_as(claims)?;
+        user.claims
+            .retain(|name, _| !TOKEN_CLAIMS.contains(&name.as_str()));
+        Ok(user)
+    }
+}
+
+/// Refresh with the `refresh_token` scope.
+impl Refresh for Salesforce {}
+
+/// `/services/oauth2/revoke`, RFC 7009.
+impl Revoke for Salesforce {}
+
+/// Claims about the token rather than the user, left out of [`SalesforceUser::claims`].
+const TOKEN_CLAIMS: &[&str] = &[
+    "iss", "aud", "exp", "iat", "nbf", "jti", "nonce", "azp", "at_hash", "c_hash", "sid",
+];
+
+/// Claims as `T`, naming the claim that does not fit but never its value.
+fn claims_as<T: serde::de::DeserializeOwned>(claims: Map<String, Value>) -> Result<T, Error> {
+    serde_path_to_error::deserialize(Value::Object(claims)).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.inner().to_string();
+        let claim = match message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next())
+        {
+            Some(missing) => missing.to_owned(),
+            None if path == "." => "(claims)".to_owned(),
+            None => path,
+        };
+        IdTokenError::Claim { claim }.into()
+    })
+}
+
+/// A Salesforce user: the verified ID token's claims merged with the OpenID Connect
+/// userinfo response (`/services/oauth2/userinfo`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct SalesforceUser {
+    /// The identity URL, `https://login.salesforce.com/id/{organization id}/{user id}`:
+    /// its host follows the login domain, so it is not the provider user id.
+    pub sub: String,
+    /// The 18-character user id (`005…`): the provider user id, as in Lucia.
+    pub user_id: String,
+    /// The org's 18-character id (`00D…`).
+    pub organization_id: String,
+    /// The Salesforce username (`jdoe@acme.com`), unique across Salesforce. Admins can
+    /// change it: never key on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_username: Option<String>,
+    /// The community nickname.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nickname: Option<String>,
+    /// The full name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The given (first) name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<String>,
+    /// The family (last) name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family_name: Option<String>,
+    /// The email address (scope `email`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Whether the user verified `email`: a boolean or `"true"`/`"false"`; anything else
+    /// fails the sign-in.
+    #[serde(
+        default,
+        deserialize_with = "lenient_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub email_verified: Option<bool>,
+    /// The time zone, e.g. `America/Los_Angeles`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zoneinfo: Option<String>,
+    /// The profile photo URLs. Salesforce serves them only with an access token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photos: Option<SalesforcePhotos>,
+    /// The user's profile page URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// The full-size profile photo URL (as `photos.picture`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub picture: Option<String>,
+    /// Whether the user is active.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+    /// The user type: `STANDARD`, `POWER_PARTNER`, `CSP_LITE_PORTAL`, `GUEST`, …
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_type: Option<String>,
+    /// The user's language, e.g. `en_US`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// The user's locale, e.g. `en_US`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// The time zone's offset from UTC, in milliseconds.
+    #[serde(default, rename = "utcOffset", skip_serializing_if = "Option::is_none")]
+    pub utc_offset: Option<i64>,
+    /// When the user record last changed: Salesforce sends an ISO 8601 string
+    /// (`2024-04-02T18:05:33Z`) where the standard has seconds; a number is kept as its
+    /// decimal string.
+    #[serde(
+        default,
+        deserialize_with = "string_or_number",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub updated_at: Option<String>,
+    /// The org's REST API URLs (`rest`, `sobjects`, `query`, `profile`, …), with
+    /// `{version}` to fill in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub urls: Option<Map<String, Value>>,
+    /// Every other claim: `address`, `is_app_installed`,
+    /// `is_salesforce_integration_user`, `custom_attributes`, `auth_time`, … The token's
+    /// own claims (`iss`, `aud`, `exp`, `nonce`, …) are left out.
+    #[serde(flatten)]
+    pub claims: Map<String, Value>,
+}
+
+/// The profile photo URLs of a [`SalesforceUser`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct SalesforcePhotos {
+    /// The full-size photo.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub picture: Option<String>,
+    /// The thumbnail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbnail: Option<String>,
+}
+
+impl SalesforceUser {
+    /// The email, only if Salesforce says it is verified.
+    pub fn verified_email(&self) -> Option<&str> {
+        self.email
+            .as_deref()
+            .filter(|_| self.email_verified == Some(true))
+    }
+}
+
+impl ProviderUser for SalesforceUser {
+    fn provider_user_id(&self) -> String {
+        self.user_id.clone()
+    }
+
+    fn profile(&self) -> Profile {
+        let name = self.name.clone().or_else(|| {
+            let parts: Vec<&str> = [self.given_name.as_deref(), self.family_name.as_deref()]
+                .into_iter()
+                .flatten()
+                .filter(|part| !part.is_empty())
+                .collect();
+            (!parts.is_empty()).then(|| parts.join(" "))
+        });
+        let picture = self
+            .picture
+            .clone()
+            .or_else(|| self.photos.as_ref().and_then(|p| p.picture.clone()));
+        Profile::new(self.provider_user_id())
+            .with_name(name)
+            .with_username(self.preferred_username.clone())
+            .with_email(self.email.clone(), self.email_verified == Some(true))
+            .with_avatar_url(picture)
+    }
+}
+
+/// `true`, `false`, `"true"`, `"false"` (any case) or `null`.
+fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum BoolOrString {
+        Bool(bool),
+        String(String),
+    }
+    match Option::<BoolOrString>::deserialize(d)? {
+        None => Ok(None),
+        Some(BoolOrString::Bool(b)) => Ok(Some(b)),
+        Some(BoolOrString::String(s)) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
+        Some(BoolOrString::String(s)) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
+        Some(BoolOrString::String(_)) => Err(serde::de::Error::custom(
+            "expected a boolean or \"true\"/\"false\"",
+        )),
+    }
+}
+
+/// A string, a number (kept as its decimal string) or `null`.
+fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum StringOrNumber {
+        String(String),
+        Number(serde_json::Number),
+    }
+    Ok(match Option::<StringOrNumber>::deserialize(d)? {
+        None => None,
+        Some(StringOrNumber::String(s)) => Some(s),
+        Some(StringOrNumber::Number(n)) => Some(n.to_string()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn my_domains_are_host_names() {
+        for domain in [
+            "",
+            "http://acme.my.salesforce.com",
+            "https://acme.my.site.com/community",
+            "acme.my.salesforce.com?x=1",
+        ] {
+            assert!(
+                matches!(
+                    Salesforce::new(SalesforceDomain::MyDomain(domain.to_owned())),
+                    Err(Error::Config(_))
+                ),
+                "{domain}"
+            );
+        }
+    }
+}
