@@ -1,5 +1,6 @@
 //! The endpoints: `/authorize` (and its approval page's `/authorize/decision`),
-//! `/token`, `/userinfo` and `/revoke`.
+//! `/token`, `/userinfo` and `/revoke`; in OpenID Connect mode also
+//! `/.well-known/openid-configuration` and `/jwks`.
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -16,18 +17,25 @@ use url::Url;
 
 use super::{
     ACCESS_TOKEN_LIFETIME_SECS, Approval, AuthorizationRequest, Fault, PENDING_LIFETIME, Shared,
-    State as MockState, deny, lock, page, random,
+    State as MockState, lock, oidc, page, random,
 };
 use crate::s256_challenge;
 
-pub(super) fn router(state: Shared) -> Router {
-    Router::new()
+pub(super) fn router(state: Shared, oidc: bool) -> Router {
+    let router = Router::new()
         .route("/authorize", get(authorize))
         .route("/authorize/decision", post(decision))
         .route("/token", post(token))
         .route("/userinfo", get(userinfo))
-        .route("/revoke", post(revoke))
-        .with_state(state)
+        .route("/revoke", post(revoke));
+    let router = if oidc {
+        router
+            .route("/.well-known/openid-configuration", get(discovery))
+            .route("/jwks", get(jwks))
+    } else {
+        router
+    };
+    router.with_state(state)
 }
 
 // ---------------------------------------------------------------------------------
@@ -46,7 +54,7 @@ async fn authorize(State(state): State<Shared>, RawQuery(query): RawQuery) -> Re
     };
     match state.approval {
         Approval::Auto => see_other(&state.approve(request)),
-        Approval::Deny => see_other(&deny(&request)),
+        Approval::Deny => see_other(&state.deny(&request)),
         Approval::Page => {
             let now = Instant::now();
             state
@@ -189,7 +197,7 @@ async fn decision(State(state): State<Shared>, headers: HeaderMap, body: Bytes) 
     if approve {
         see_other(&state.approve(request))
     } else {
-        see_other(&deny(&request))
+        see_other(&state.deny(&request))
     }
 }
 
@@ -307,7 +315,7 @@ fn exchange_code(state: &mut MockState, client_id: &str, params: &Params) -> Res
             ..entry
         },
     );
-    token_response(state, grant)
+    token_response(state, grant, true)
 }
 
 fn refresh(state: &mut MockState, client_id: &str, params: &Params) -> Response {
@@ -337,11 +345,13 @@ fn refresh(state: &mut MockState, client_id: &str, params: &Params) -> Response 
     }
     // Rotation: the old refresh token is spent.
     state.refresh_tokens.remove(refresh_token);
-    token_response(state, grant)
+    token_response(state, grant, false)
 }
 
-/// RFC 6749 §5.1: new tokens in `grant`.
-fn token_response(state: &mut MockState, grant: u64) -> Response {
+/// RFC 6749 §5.1: new tokens in `grant`; in OpenID Connect mode, for an OpenID grant,
+/// with an ID token (OpenID Connect Core 1.0 §3.1.3.3), which carries the
+/// authorization request's `nonce` when issued for the `code` (§12.2: not on refresh).
+fn token_response(state: &mut MockState, grant: u64, code_exchange: bool) -> Response {
     let (access_token, refresh_token) = state.issue(grant);
     let mut body = json!({
         "access_token": access_token,
@@ -349,8 +359,31 @@ fn token_response(state: &mut MockState, grant: u64) -> Response {
         "expires_in": ACCESS_TOKEN_LIFETIME_SECS,
         "refresh_token": refresh_token,
     });
-    if let Some(scope) = &state.grants[&grant].scope {
+    let entry = &state.grants[&grant];
+    if let Some(scope) = &entry.scope {
         body["scope"] = json!(scope);
+    }
+    if let Some(issuer) = state.oidc.as_ref().filter(|_| entry.is_openid()) {
+        let user = state.user(&entry.user_id).expect("granted users exist");
+        let nonce = entry.nonce.as_deref().filter(|_| code_exchange);
+        match issuer.id_token(
+            user,
+            &entry.client_id,
+            nonce,
+            entry.auth_time,
+            &access_token,
+        ) {
+            Ok(id_token) => body["id_token"] = json!(id_token),
+            Err(error) => {
+                return json_response(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    &json!({
+                        "error": "server_error",
+                        "error_description": format!("the mock could not sign the ID token: {error}"),
+                    }),
+                );
+            }
+        }
     }
     json_response(StatusCode::OK, &body)
 }
@@ -364,12 +397,16 @@ async fn userinfo(State(state): State<Shared>, headers: HeaderMap) -> Response {
         return response;
     }
     let state = lock(&state);
-    let user = bearer(&headers)
+    let grant = bearer(&headers)
         .and_then(|token| state.access_tokens.get(token))
-        .and_then(|grant| state.grants.get(grant))
-        .and_then(|grant| state.user(&grant.user_id));
+        .and_then(|grant| state.grants.get(grant));
+    let user = grant.and_then(|grant| Some((grant, state.user(&grant.user_id)?)));
     match user {
-        Some(user) => json_response(
+        // OpenID Connect Core 1.0 §5.3.2: the standard claims.
+        Some((grant, user)) if state.oidc.is_some() && grant.is_openid() => {
+            json_response(StatusCode::OK, &oidc::user_claims(user))
+        }
+        Some((_, user)) => json_response(
             StatusCode::OK,
             &serde_json::to_value(crate::TestUser::from(user)).expect("serializable"),
         ),
@@ -398,6 +435,48 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .eq_ignore_ascii_case("bearer")
         .then(|| token.trim())
         .filter(|token| !token.is_empty())
+}
+
+// ---------------------------------------------------------------------------------
+// OpenID Connect discovery (OpenID Connect Discovery 1.0 §4) and the key set (RFC 7517)
+// ---------------------------------------------------------------------------------
+
+async fn discovery(State(state): State<Shared>) -> Response {
+    if let Some(response) = arrive(&state, Phase::Discovery).await {
+        return response;
+    }
+    let document = lock(&state)
+        .oidc
+        .as_ref()
+        .map(oidc::Oidc::discovery_document);
+    match document {
+        Some(document) => public_json("application/json", &document),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn jwks(State(state): State<Shared>) -> Response {
+    if let Some(response) = arrive(&state, Phase::Jwks).await {
+        return response;
+    }
+    let keys = lock(&state).oidc.as_ref().map(oidc::Oidc::jwks);
+    match keys {
+        Some(keys) => public_json("application/jwk-set+json", &keys),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// Public JSON. Not cached either: a test that rotates the keys must see the new set.
+fn public_json(content_type: &'static str, body: &serde_json::Value) -> Response {
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 // ---------------------------------------------------------------------------------

@@ -12,15 +12,86 @@
 //! once, within its lifetime, with the `redirect_uri` it was issued for — and answers
 //! with RFC 6749 errors. [`MockProvider::fail_next`] makes it misbehave on demand, and
 //! [`MockProvider::requests`] counts what it received.
+//!
+//! # OpenID Connect mode
+//!
+//! With [`MockProviderBuilder::oidc`] the server is also an OpenID provider whose issuer
+//! identifier is [`MockProvider::url`], exactly: it serves a discovery document at
+//! `/.well-known/openid-configuration` and its signing key at `/jwks`, and answers
+//! authorization requests with scope `openid` as an OpenID provider does — `iss` on the
+//! redirect back (RFC 9207), an RS256-signed `id_token` (with the request's `nonce` and
+//! an `at_hash`) in the token response, the standard claims from `/userinfo`. An app
+//! signs in through it with `portcullis-oidc`'s `Oidc` provider, offline:
+//!
+//! ```
+//! use portcullis::{CallbackParams, ClientConfig, HttpClient, MemoryAdapter, OAuthClient, OAuthProvider, Phase};
+//! use portcullis_oidc::{Oidc, OidcOptions};
+//! use portcullis_testkit::mock::{MockProvider, MockUser};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mock = MockProvider::builder()
+//!     .oidc(true)
+//!     .client("my-app", Some("my-secret"))
+//!     .user(MockUser::new("u1").name("Ada Lovelace").email("ada@example.com", true))
+//!     .start()
+//!     .await?;
+//!
+//! // Discovery: the mock's URL is the issuer.
+//! let oidc = Oidc::discover(&mock.url(), &HttpClient::new(), OidcOptions::new()).await?;
+//! let client = OAuthClient::new(
+//!     oidc,
+//!     ClientConfig::new("my-app", "my-secret")
+//!         .redirect_uri("http://localhost:3000/callback".parse()?)
+//!         .scopes(["profile", "email"]),
+//!     MemoryAdapter::<String>::new(),
+//! )?;
+//!
+//! // The browser's part: the mock approves at once and redirects back with `code`,
+//! // `state` and `iss`.
+//! let auth = client.authorization_url();
+//! let browser = reqwest::Client::builder()
+//!     .redirect(reqwest::redirect::Policy::none())
+//!     .build()?;
+//! let response = browser.get(auth.url.clone()).send().await?;
+//! let location = portcullis::Url::parse(response.headers()["location"].to_str()?)?;
+//! let callback = CallbackParams::from_query(location.query().unwrap_or_default())?;
+//!
+//! // The ID token is verified with the key from `/jwks`, then userinfo is merged in.
+//! let session = client.validate_callback(&callback, &auth.pending).await?;
+//! assert_eq!(session.provider_user.sub, "u1");
+//! assert_eq!(session.provider_user.issuer(), Some(mock.url().as_str()));
+//! assert_eq!(session.profile().verified_email(), Some("ada@example.com"));
+//! assert_eq!(mock.requests(Phase::Jwks), 1);
+//!
+//! // The issuer rotates its key: the next sign-in's ID token names a key the client has
+//! // not cached, and the client fetches the key set again.
+//! mock.rotate_keys();
+//! # let auth = client.authorization_url();
+//! # let response = browser.get(auth.url.clone()).send().await?;
+//! # let location = portcullis::Url::parse(response.headers()["location"].to_str()?)?;
+//! # let callback = CallbackParams::from_query(location.query().unwrap_or_default())?;
+//! # client.validate_callback(&callback, &auth.pending).await?;
+//! # assert_eq!(mock.requests(Phase::Jwks), 2);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! [`MockProvider::fail_next`] works on [`Phase::Discovery`] and [`Phase::Jwks`] there
+//! too. Requests without scope `openid` are answered as without OpenID Connect mode, so
+//! [`TestProvider`] clients can share the server. The signing keys are fixed test keys
+//! embedded in this crate — public, so trust them in tests only.
 
 mod handlers;
+mod keys;
+mod oidc;
 mod page;
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use portcullis::{Endpoints, Phase, Provider};
 use rand::Rng;
@@ -37,6 +108,10 @@ pub const DEFAULT_CODE_LIFETIME: Duration = Duration::from_secs(60);
 /// The `expires_in` of every access token, in seconds. Expiry is announced, not
 /// enforced: a token stays valid until it is revoked.
 pub const ACCESS_TOKEN_LIFETIME_SECS: u64 = 3600;
+
+/// The lifetime of every ID token in OpenID Connect mode (`exp` − `iat`), in seconds:
+/// one hour, as the access tokens'.
+pub const ID_TOKEN_LIFETIME_SECS: u64 = 3600;
 
 /// How long an approval page's request id can be answered.
 const PENDING_LIFETIME: Duration = Duration::from_secs(600);
@@ -103,6 +178,7 @@ impl MockProvider {
             users: Vec::new(),
             approval: Approval::default(),
             code_lifetime: DEFAULT_CODE_LIFETIME,
+            oidc: false,
         }
     }
 
@@ -118,7 +194,9 @@ impl MockProvider {
 
     /// [`TestProvider`]'s endpoints on this server: the same as
     /// `TestProvider.endpoints().rebased(&mock.url())`. The issuer stays
-    /// [`TestProvider`]'s, and the server sends no `iss` with its redirects.
+    /// [`TestProvider`]'s, and the server sends no `iss` with its redirects — except, in
+    /// OpenID Connect mode, to requests with scope `openid`, which an OpenID Connect
+    /// client makes with the endpoints it discovers.
     ///
     /// # Panics
     ///
@@ -134,16 +212,21 @@ impl MockProvider {
     /// wait first). Faults queue: each request of the phase takes the oldest.
     ///
     /// `/token` requests with `grant_type=refresh_token` are [`Phase::Refresh`]; every
-    /// other `/token` request is [`Phase::TokenExchange`].
+    /// other `/token` request is [`Phase::TokenExchange`]. In OpenID Connect mode,
+    /// `/.well-known/openid-configuration` is [`Phase::Discovery`] and `/jwks` is
+    /// [`Phase::Jwks`].
     ///
     /// # Panics
     ///
     /// When `phase` is not one the server serves (`TokenExchange`, `UserInfo`,
-    /// `Refresh`, `Revoke`), or when a [`Fault::Status`] code is not a valid HTTP status.
+    /// `Refresh`, `Revoke`, and `Discovery` and `Jwks` in OpenID Connect mode), or when a
+    /// [`Fault::Status`] code is not a valid HTTP status.
     pub fn fail_next(&self, phase: Phase, fault: Fault) {
+        let oidc = self.lock().oidc.is_some();
         assert!(
-            served(phase),
-            "the mock serves no {phase} endpoint: faults apply to TokenExchange, UserInfo, Refresh and Revoke"
+            served(phase, oidc),
+            "the mock serves no {phase} endpoint: faults apply to TokenExchange, UserInfo, Refresh and Revoke, \
+             and to Discovery and Jwks in OpenID Connect mode (MockProviderBuilder::oidc)"
         );
         if let Fault::Status(status, _) = fault {
             assert!(
@@ -169,6 +252,38 @@ impl MockProvider {
         self.lock().approval = approval;
     }
 
+    /// Whether the server runs in OpenID Connect mode ([`MockProviderBuilder::oidc`]).
+    pub fn is_oidc(&self) -> bool {
+        self.lock().oidc.is_some()
+    }
+
+    /// In OpenID Connect mode, the key id (`kid`) of the key ID tokens are signed with
+    /// now: `mock-key-1`, then `mock-key-2` after a [`rotate_keys`](Self::rotate_keys),
+    /// and so on. `None` otherwise.
+    pub fn key_id(&self) -> Option<String> {
+        self.lock().oidc.as_ref().map(oidc::Oidc::key_id)
+    }
+
+    /// Rotates the signing key, as an issuer does: from now on ID tokens are signed
+    /// with another key under a new `kid`, and `/jwks` publishes only that key. The
+    /// previous key is retired at once — tokens it signed no longer verify against
+    /// the published set — so a relying party must fetch the set again when a token
+    /// names a key it has not cached.
+    ///
+    /// The keys are fixed test keys embedded in this crate (a few, used in turn), not
+    /// generated: anyone can sign with them, so trust them only in tests.
+    ///
+    /// # Panics
+    ///
+    /// When the server is not in OpenID Connect mode.
+    pub fn rotate_keys(&self) {
+        self.lock()
+            .oidc
+            .as_mut()
+            .expect("rotate_keys needs OpenID Connect mode: MockProvider::builder().oidc(true)")
+            .rotate();
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         lock(&self.state)
     }
@@ -190,6 +305,7 @@ pub struct MockProviderBuilder {
     users: Vec<MockUser>,
     approval: Approval,
     code_lifetime: Duration,
+    oidc: bool,
 }
 
 impl MockProviderBuilder {
@@ -231,6 +347,30 @@ impl MockProviderBuilder {
         self
     }
 
+    /// Turns OpenID Connect mode on (or off; default: off). The server then is an
+    /// OpenID provider whose issuer identifier is [`MockProvider::url`], exactly:
+    ///
+    /// * `GET /.well-known/openid-configuration` serves its discovery document (the
+    ///   endpoints, `jwks_uri`, RS256, S256, `client_secret_basic`,
+    ///   `client_secret_post` and `none`, RFC 9207 `iss` support, the scopes and
+    ///   claims), and `GET /jwks` its key set;
+    /// * for an authorization request with scope `openid`, the redirect back carries
+    ///   `iss` (RFC 9207), the token response carries an RS256-signed `id_token` (`iss`,
+    ///   `sub`, `aud` = the client id, `exp`, `iat`, `auth_time`, the request's
+    ///   `nonce`, `at_hash`, and the user's `name`, `email` and `email_verified`), and
+    ///   `/userinfo` answers the OpenID claims `sub`, `name`, `email` and
+    ///   `email_verified`. A refresh of such a grant returns a new ID token too,
+    ///   without `nonce` (OpenID Connect Core 1.0 §12.2);
+    /// * requests without scope `openid` are answered as without OpenID Connect mode,
+    ///   so [`TestProvider`] clients keep working against the same server.
+    ///
+    /// ID tokens are signed with a fixed test key embedded in this crate;
+    /// [`MockProvider::rotate_keys`] switches to another.
+    pub fn oidc(mut self, enabled: bool) -> Self {
+        self.oidc = enabled;
+        self
+    }
+
     /// Binds `127.0.0.1` on a free port and serves in a task of the current Tokio
     /// runtime until the returned [`MockProvider`] is dropped.
     ///
@@ -261,9 +401,10 @@ impl MockProviderBuilder {
             refresh_tokens: HashMap::new(),
             faults: HashMap::new(),
             requests: HashMap::new(),
+            oidc: self.oidc.then(|| oidc::Oidc::new(format!("http://{addr}"))),
         }));
         let (shutdown, stopped) = oneshot::channel::<()>();
-        let server = axum::serve(listener, handlers::router(state.clone()))
+        let server = axum::serve(listener, handlers::router(state.clone(), self.oidc))
             // Also when the sender is dropped without sending.
             .with_graceful_shutdown(async move {
                 let _ = stopped.await;
@@ -297,7 +438,9 @@ pub enum Approval {
 }
 
 /// A user of the mock provider, served by `/userinfo` in [`TestUser`]'s shape:
-/// `{"id","name","email","email_verified"}`.
+/// `{"id","name","email","email_verified"}` — or, in OpenID Connect mode to a grant
+/// with scope `openid`, as the standard claims `{"sub","name","email","email_verified"}`
+/// (`name` and `email` left out when the user has none), which its ID tokens carry too.
 ///
 /// ```
 /// use portcullis_testkit::mock::MockUser;
@@ -391,11 +534,12 @@ pub enum Fault {
 }
 
 /// The phases the server has endpoints for.
-fn served(phase: Phase) -> bool {
-    matches!(
-        phase,
-        Phase::TokenExchange | Phase::UserInfo | Phase::Refresh | Phase::Revoke
-    )
+fn served(phase: Phase, oidc: bool) -> bool {
+    match phase {
+        Phase::TokenExchange | Phase::UserInfo | Phase::Refresh | Phase::Revoke => true,
+        Phase::Discovery | Phase::Jwks => oidc,
+        _ => false,
+    }
 }
 
 pub(crate) type Shared = Arc<Mutex<State>>;
@@ -423,6 +567,8 @@ pub(crate) struct State {
     refresh_tokens: HashMap<String, u64>,
     faults: HashMap<Phase, VecDeque<Fault>>,
     requests: HashMap<Phase, usize>,
+    /// OpenID Connect mode: the issuer and its signing key.
+    oidc: Option<oidc::Oidc>,
 }
 
 /// A validated authorization request.
@@ -454,9 +600,17 @@ struct Grant {
     client_id: String,
     user_id: String,
     scope: Option<String>,
-    // Kept as a real server keeps it for the ID token; this mock issues none.
-    #[allow(dead_code)]
+    /// For the ID token of the code exchange.
     nonce: Option<String>,
+    /// When the user approved, in UNIX seconds: the ID tokens' `auth_time`.
+    auth_time: u64,
+}
+
+impl Grant {
+    /// Whether it is an OpenID Connect grant: its scope has `openid`.
+    fn is_openid(&self) -> bool {
+        oidc::is_openid(self.scope.as_deref())
+    }
 }
 
 impl State {
@@ -472,8 +626,12 @@ impl State {
 
     /// Issues a code for an approved request and returns the redirect back to the app.
     fn approve(&mut self, request: AuthorizationRequest) -> Url {
+        let iss = self.iss_for(&request);
         let grant = self.next_grant;
         self.next_grant += 1;
+        let auth_time = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |since| since.as_secs());
         self.grants.insert(
             grant,
             Grant {
@@ -481,6 +639,7 @@ impl State {
                 user_id: request.user_id,
                 scope: request.scope,
                 nonce: request.nonce,
+                auth_time,
             },
         );
         let code = random("code_");
@@ -497,7 +656,30 @@ impl State {
         redirect_back(
             &request.redirect_uri,
             &[("code", &code), ("state", &request.state)],
+            iss.as_deref(),
         )
+    }
+
+    /// The redirect back to the app refusing a request, as after "Cancel".
+    fn deny(&self, request: &AuthorizationRequest) -> Url {
+        redirect_back(
+            &request.redirect_uri,
+            &[
+                ("error", "access_denied"),
+                ("error_description", "The user denied the request"),
+                ("state", &request.state),
+            ],
+            self.iss_for(request).as_deref(),
+        )
+    }
+
+    /// The `iss` of the answer to `request` (RFC 9207): the issuer, for OpenID requests
+    /// in OpenID Connect mode.
+    fn iss_for(&self, request: &AuthorizationRequest) -> Option<String> {
+        self.oidc
+            .as_ref()
+            .filter(|_| oidc::is_openid(request.scope.as_deref()))
+            .map(|oidc| oidc.issuer.clone())
     }
 
     /// Issues an access and a refresh token in `grant`.
@@ -516,23 +698,17 @@ impl State {
     }
 }
 
-/// The redirect back to the app refusing a request, as after "Cancel".
-fn deny(request: &AuthorizationRequest) -> Url {
-    redirect_back(
-        &request.redirect_uri,
-        &[
-            ("error", "access_denied"),
-            ("error_description", "The user denied the request"),
-            ("state", &request.state),
-        ],
-    )
-}
-
-/// `redirect_uri` with `params` added to its query. It was checked to parse when the
-/// request was validated.
-fn redirect_back(redirect_uri: &str, params: &[(&str, &str)]) -> Url {
+/// `redirect_uri` with `params`, then `iss` if any, added to its query. It was checked
+/// to parse when the request was validated.
+fn redirect_back(redirect_uri: &str, params: &[(&str, &str)], iss: Option<&str>) -> Url {
     let mut url = Url::parse(redirect_uri).expect("validated redirect URI");
-    url.query_pairs_mut().extend_pairs(params);
+    {
+        let mut query = url.query_pairs_mut();
+        query.extend_pairs(params);
+        if let Some(iss) = iss {
+            query.append_pair("iss", iss);
+        }
+    }
     url
 }
 
