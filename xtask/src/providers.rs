@@ -61,6 +61,9 @@ pub(crate) fn all() -> Vec<Registered> {
         register::<portcullis_slack::Slack>("slack", "portcullis-slack"),
         register::<portcullis_salesforce::Salesforce>("salesforce", "portcullis-salesforce"),
         register::<portcullis_line::Line>("line", "portcullis-line"),
+        register::<portcullis_azure_ad::AzureAd>("azure_ad", "portcullis-azure-ad"),
+        register::<portcullis_keycloak::Keycloak>("keycloak", "portcullis-keycloak"),
+        register::<portcullis_cognito::Cognito>("cognito", "portcullis-cognito"),
         // @new-provider: `cargo xtask new-provider` inserts registrations above this line.
         register::<portcullis_discord::Discord>("discord", "portcullis-discord"),
         register::<portcullis_github::GitHub>("github", "portcullis-github"),

@@ -27,18 +27,32 @@
 //!   `code_challenge_methods_supported`. Lucia sent none.
 //! * The client secret goes in the form body (`client_secret_post`), as in Google's token
 //!   request examples.
-//! * The user comes from the UserInfo endpoint that Google's
+//! * The ID token is verified first; Google always issues one, as `openid` is always
+//!   requested (Lucia requested no `openid` and read no token). Checked: the RS256
+//!   signature with a key of Google's key set `https://www.googleapis.com/oauth2/v3/certs`
+//!   (fetched once, cached in the provider value and shared by every sign-in and clone),
+//!   the issuer `https://accounts.google.com`, `aud` (the client id) and `azp`, `exp` and
+//!   `iat`, the sign-in's `nonce` (kept in the
+//!   [`PendingAuthorization`](portcullis::PendingAuthorization)), and `at_hash`. Each
+//!   failure is an [`IdTokenError`]; a token response without an ID token fails with
+//!   `IdTokenError::Missing`.
+//! * The user then comes from the UserInfo endpoint that Google's
 //!   [discovery document](https://accounts.google.com/.well-known/openid-configuration)
-//!   names, `https://openidconnect.googleapis.com/v1/userinfo`; Lucia used the older
-//!   `https://www.googleapis.com/oauth2/v3/userinfo`. The provider user id is `sub`, never
-//!   the email: a Google Account's address can change.
+//!   names, `https://openidconnect.googleapis.com/v1/userinfo` (Lucia used the older
+//!   `https://www.googleapis.com/oauth2/v3/userinfo`), and its `sub` must be the ID token's
+//!   (`IdTokenError::SubjectMismatch` otherwise). The provider user id is `sub`, never the
+//!   email: a Google Account's address can change.
 //! * `email_verified` in the profile is Google's `email_verified` claim, and only true when
 //!   Google says `true`.
-//! * Identity comes from the UserInfo response, fetched over TLS with the fresh access
-//!   token. Because `openid` is requested, the core sends a `nonce` and keeps it in the
-//!   [`PendingAuthorization`](portcullis::PendingAuthorization), but **the ID token is not
-//!   verified yet** (signature, `aud`, `nonce`): it is kept in
-//!   [`Tokens::id_token`](portcullis::Tokens::id_token) and nothing here reads it.
+//! * Google documents that `iss` may also be `accounts.google.com`, without the scheme, for
+//!   legacy implementations. Such a token is refused with `IdTokenError::Issuer`: the
+//!   verifier of `portcullis-oidc` compares `iss` with a single issuer and reads it as a
+//!   URL. The issuer of Google's discovery document, and of the endpoints used here, is
+//!   `https://accounts.google.com`.
+//! * A token without the sign-in's `nonce` proves nothing, so
+//!   [`OAuthClient::fetch_user`](portcullis::OAuthClient::fetch_user), which has no nonce,
+//!   fails with an [`IdTokenError`]. To read the profile again later, call the UserInfo
+//!   endpoint with a stored access token.
 //! * The callback's `iss` parameter (RFC 9207; Google's discovery document has
 //!   `authorization_response_iss_parameter_supported`) is checked against
 //!   `https://accounts.google.com`.
@@ -54,12 +68,22 @@
 
 #![forbid(unsafe_code)]
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 use portcullis::{
-    ClientAuth, Error, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Refresh, Revoke,
-    UserRequest,
+    ClientAuth, Error, IdTokenError, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Refresh,
+    Revoke, Url, UserRequest,
 };
+use portcullis_oidc::{Algorithm, Clock, IdTokenVerifier, Jwks};
 use serde::{Deserialize, Deserializer, Serialize};
+
+/// Google's issuer identifier: what the ID token's `iss` must be.
+pub const ISSUER: &str = "https://accounts.google.com";
+
+/// Where Google publishes the keys its ID tokens are signed with (its discovery
+/// document's `jwks_uri`).
+pub const JWKS_URL: &str = "https://www.googleapis.com/oauth2/v3/certs";
 
 /// Whether Google should issue a refresh token: the `access_type` authorization parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,9 +111,26 @@ impl AccessType {
 /// By default no `access_type` is sent: Google documents `online` as the default value,
 /// so leaving it out means online access with the shortest URL. Lucia always sent
 /// `access_type=online` unless told otherwise, which Google treats the same way.
-#[derive(Debug, Clone, Default)]
+///
+/// Holds Google's key set ([`Jwks`]), fetched on the first sign-in and shared by every
+/// clone.
+#[derive(Debug, Clone)]
 pub struct Google {
     access_type: Option<AccessType>,
+    jwks: Jwks,
+    leeway: Duration,
+    clock: Clock,
+}
+
+impl Default for Google {
+    fn default() -> Self {
+        Google {
+            access_type: None,
+            jwks: Jwks::new(Url::parse(JWKS_URL).expect("a valid URL")),
+            leeway: IdTokenVerifier::DEFAULT_LEEWAY,
+            clock: Clock::system(),
+        }
+    }
 }
 
 impl Google {
@@ -108,6 +149,33 @@ impl Google {
     pub fn access_type(mut self, access_type: AccessType) -> Self {
         self.access_type = Some(access_type);
         self
+    }
+
+    /// Uses this key set cache: one shared with another Google client, or one at another
+    /// URL (a mock in tests). Default: [`JWKS_URL`].
+    #[must_use]
+    pub fn jwks(mut self, jwks: Jwks) -> Self {
+        self.jwks = jwks;
+        self
+    }
+
+    /// The clock skew allowed on the ID token's `exp` and `iat`. Default: 60 seconds.
+    #[must_use]
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// The clock the ID token's times are checked against. Default: the system clock.
+    #[must_use]
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The key set cache.
+    pub fn key_set(&self) -> &Jwks {
+        &self.jwks
     }
 }
 
@@ -140,8 +208,19 @@ impl Provider for Google {
             .collect()
     }
 
+    /// Verifies the ID token, then fetches the user from UserInfo: the same `sub`.
     async fn fetch_user(&self, request: UserRequest<'_>) -> Result<GoogleUser, Error> {
-        request.get(request.userinfo_url()?.clone()).send().await
+        let verified = IdTokenVerifier::new(ISSUER, self.jwks.clone())
+            .algorithms([Algorithm::Rs256])
+            .leeway(self.leeway)
+            .clock(self.clock.clone())
+            .verify_user_request(&request)
+            .await?;
+        let user: GoogleUser = request.get(request.userinfo_url()?.clone()).send().await?;
+        if user.sub != verified.subject() {
+            return Err(IdTokenError::SubjectMismatch.into());
+        }
+        Ok(user)
     }
 }
 

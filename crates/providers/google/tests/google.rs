@@ -1,13 +1,22 @@
-//! Google against a mock of its documented endpoints: the exact requests we send and
-//! what we make of Google's responses.
+//! Google against a mock of its documented endpoints, with ID tokens signed here: the
+//! exact requests we send, what we make of Google's responses, and every way an ID token
+//! is refused.
 
+mod common;
+
+use std::time::{Duration, SystemTime};
+
+use common::{Signer, now};
 use mockito::{Matcher, Server};
 use portcullis::{
-    AccessToken, CallbackError, CallbackParams, ClientConfig, Error, MemoryAdapter, OAuthClient,
-    OAuthProvider, Phase, Provider, ProviderUser, RefreshToken, RequestErrorKind, USER_AGENT, Url,
+    AccessToken, CallbackError, CallbackParams, ClientConfig, Error, IdTokenError, MemoryAdapter,
+    OAuthClient, OAuthProvider, Phase, Provider, ProviderUser, RefreshToken, RequestErrorKind,
+    USER_AGENT, Url,
 };
 use portcullis_google::{AccessType, Google, GoogleUser};
+use portcullis_oidc::{Clock, Jwks};
 use portcullis_testkit::{callback_for, form_is, query_of, s256_challenge};
+use serde_json::{Value, json};
 
 const REDIRECT: &str = "http://localhost:3000/login/google/callback";
 const CLIENT_ID: &str = "407408718192-5u0sb1qlm2tvj3jvg0e6f7pe3e8mj1mk.apps.googleusercontent.com";
@@ -16,24 +25,63 @@ const CALENDAR: &str = "https://www.googleapis.com/auth/calendar.readonly";
 const ACCESS_TOKEN: &str = "ya29.a0AfB_byC9Xk2vQ7mN3pR8sT1uV4wY6zA0bD5eF2gH9jK";
 const REFRESH_TOKEN: &str = "1//0gFbZxQ3yT5rL2CgYIARAAGBASNwF-L9IrW7nXvB8";
 
-/// A token response as Google sends it for `openid email profile` with offline access.
-const TOKENS_OFFLINE: &str = r#"{
-  "access_token": "ya29.a0AfB_byC9Xk2vQ7mN3pR8sT1uV4wY6zA0bD5eF2gH9jK",
-  "expires_in": 3599,
-  "refresh_token": "1//0gFbZxQ3yT5rL2CgYIARAAGBASNwF-L9IrW7nXvB8",
-  "scope": "openid https://www.googleapis.com/auth/userinfo.profile https://www.googleapis.com/auth/userinfo.email",
-  "token_type": "Bearer",
-  "id_token": "eyJhbGciOiJSUzI1NiIsImtpZCI6IjFmNDBmMGE4ZWYzZDg4MDk3OGRjODJmMjVjM2VjMzE3YzZhNWI3ODEiLCJ0eXAiOiJKV1QifQ.eyJpc3MiOiJodHRwczovL2FjY291bnRzLmdvb2dsZS5jb20iLCJzdWIiOiIxMTAxNjk0ODQ0NzQzODYyNzYzMzQifQ.c2lnbmF0dXJl"
-}"#;
+/// The `kid` of the test key, shaped like Google's.
+const KID: &str = "6719678351a5faedc2e70274bbea62da2a8c4a12";
+const SUB: &str = "110169484474386276334";
+/// A nonce for `validate_code` calls made without an authorization URL.
+const NONCE: &str = "n-0S6_WzA2Mj";
 
-/// The same without offline access: no refresh token.
-const TOKENS_ONLINE: &str = r#"{
-  "access_token": "ya29.a0AfB_byC9Xk2vQ7mN3pR8sT1uV4wY6zA0bD5eF2gH9jK",
-  "expires_in": 3599,
-  "scope": "openid https://www.googleapis.com/auth/userinfo.profile https://www.googleapis.com/auth/userinfo.email",
-  "token_type": "Bearer",
-  "id_token": "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMTAxNjk0ODQ0NzQzODYyNzYzMzQifQ.c2lnbmF0dXJl"
-}"#;
+/// The claims of an ID token as Google issues it for `openid email profile`.
+fn id_claims(nonce: &str) -> Value {
+    let now = now();
+    json!({
+        "iss": "https://accounts.google.com",
+        "azp": CLIENT_ID,
+        "aud": CLIENT_ID,
+        "sub": SUB,
+        "hd": "example.com",
+        "email": "jane.doe@example.com",
+        "email_verified": true,
+        "at_hash": Signer::new(KID).at_hash(ACCESS_TOKEN),
+        "nonce": nonce,
+        "name": "Jane Doe",
+        "picture": "https://lh3.googleusercontent.com/a/ACg8ocJ0Fq3hXyZ=s96-c",
+        "given_name": "Jane",
+        "family_name": "Doe",
+        "iat": now,
+        "exp": now + 3599,
+    })
+}
+
+/// A token response as Google sends it for `openid email profile` with offline access,
+/// with an ID token for `nonce`.
+fn tokens_offline(nonce: &str) -> String {
+    json!({
+        "access_token": ACCESS_TOKEN,
+        "expires_in": 3599,
+        "refresh_token": REFRESH_TOKEN,
+        "scope": "openid https://www.googleapis.com/auth/userinfo.profile https://www.googleapis.com/auth/userinfo.email",
+        "token_type": "Bearer",
+        "id_token": Signer::new(KID).sign(&id_claims(nonce)),
+    })
+    .to_string()
+}
+
+/// The same without offline access: no refresh token; the ID token has `claims`.
+fn tokens_online_with(claims: &Value) -> String {
+    json!({
+        "access_token": ACCESS_TOKEN,
+        "expires_in": 3599,
+        "scope": "openid https://www.googleapis.com/auth/userinfo.profile https://www.googleapis.com/auth/userinfo.email",
+        "token_type": "Bearer",
+        "id_token": Signer::new(KID).sign(claims),
+    })
+    .to_string()
+}
+
+fn tokens_online(nonce: &str) -> String {
+    tokens_online_with(&id_claims(nonce))
+}
 
 /// UserInfo for a Google Workspace account, scopes `openid email profile`.
 const USER: &str = r#"{
@@ -50,17 +98,43 @@ const USER: &str = r#"{
 
 type Client = OAuthClient<Google, MemoryAdapter<String>>;
 
+/// `google` pointed at the mock: endpoints rebased, key set at the mock's `/oauth2/v3/certs`.
 fn client(server: &Server, google: Google, config: ClientConfig) -> Client {
+    let google = google.jwks(Jwks::new(
+        format!("{}/oauth2/v3/certs", server.url()).parse().unwrap(),
+    ));
     OAuthClient::new(google, config, MemoryAdapter::new())
         .unwrap()
         .with_endpoints(Google::new().endpoints().rebased(&server.url()).unwrap())
+}
+
+/// Google's key set, expected to be fetched `times` times.
+async fn mock_certs(server: &mut Server, times: usize) -> mockito::Mock {
+    let mut jwk = Signer::new(KID).jwk();
+    jwk["use"] = json!("sig");
+    server
+        .mock("GET", "/oauth2/v3/certs")
+        .match_header("accept", "application/json")
+        .match_header("user-agent", USER_AGENT)
+        .with_header("content-type", "application/json; charset=UTF-8")
+        .with_body(json!({ "keys": [jwk] }).to_string())
+        .expect(times)
+        .create_async()
+        .await
+}
+
+fn id_token_error<T: std::fmt::Debug>(result: Result<T, Error>) -> IdTokenError {
+    match result {
+        Err(Error::IdToken(e)) => e,
+        other => panic!("expected an ID-token error, got {other:?}"),
+    }
 }
 
 fn config() -> ClientConfig {
     ClientConfig::new(CLIENT_ID, CLIENT_SECRET).redirect_uri(REDIRECT.parse().unwrap())
 }
 
-async fn mock_token(server: &mut Server, verifier: &str, body: &str) -> mockito::Mock {
+async fn mock_token(server: &mut Server, verifier: &str, body: String) -> mockito::Mock {
     server
         .mock("POST", "/token")
         .match_header("content-type", "application/x-www-form-urlencoded")
@@ -133,6 +207,11 @@ fn endpoints_are_those_of_the_discovery_document() {
         endpoints.issuer,
         "rebasing keeps the issuer checked on callbacks"
     );
+    assert_eq!(
+        Google::new().key_set().url().as_str(),
+        "https://www.googleapis.com/oauth2/v3/certs"
+    );
+    assert_eq!(portcullis_google::ISSUER, "https://accounts.google.com");
 }
 
 #[test]
@@ -240,10 +319,16 @@ async fn sign_in_creates_then_finds_the_user() {
         Google::new().access_type(AccessType::Offline),
         config(),
     );
+    let certs = mock_certs(&mut server, 1).await;
     let auth = google.authorization_url();
     let verifier = auth.pending.code_verifier().unwrap().to_owned();
 
-    let token = mock_token(&mut server, &verifier, TOKENS_OFFLINE).await;
+    let token = mock_token(
+        &mut server,
+        &verifier,
+        tokens_offline(auth.pending.nonce().unwrap()),
+    )
+    .await;
     let user = mock_userinfo(&mut server, 200, USER).await;
 
     let session = google
@@ -295,10 +380,16 @@ async fn sign_in_creates_then_finds_the_user() {
     let created = session.create_user("jane".to_owned()).await.unwrap();
     assert_eq!(google.adapter().user_count(), 1);
 
-    // The same identity signs in again (no refresh token this time: not first consent).
+    // The same identity signs in again (no refresh token this time: not first consent);
+    // Google's keys are cached.
     let auth = google.authorization_url();
     let verifier = auth.pending.code_verifier().unwrap().to_owned();
-    mock_token(&mut server, &verifier, TOKENS_ONLINE).await;
+    mock_token(
+        &mut server,
+        &verifier,
+        tokens_online(auth.pending.nonce().unwrap()),
+    )
+    .await;
     mock_userinfo(&mut server, 200, USER).await;
     let session = google
         .validate_callback(&callback(&auth), &auth.pending)
@@ -311,15 +402,22 @@ async fn sign_in_creates_then_finds_the_user() {
         created
     );
     assert_eq!(google.adapter().user_count(), 1);
+    certs.assert_async().await;
 }
 
 #[tokio::test]
 async fn unverified_email_is_not_verified() {
     let mut server = Server::new_async().await;
     let google = client(&server, Google::new(), config());
+    mock_certs(&mut server, 1).await;
     let auth = google.authorization_url();
     let verifier = auth.pending.code_verifier().unwrap().to_owned();
-    mock_token(&mut server, &verifier, TOKENS_ONLINE).await;
+    let mut claims = id_claims(auth.pending.nonce().unwrap());
+    claims["sub"] = json!("104729846590216743921");
+    claims["email"] = json!("sam.roe@example.org");
+    claims["email_verified"] = json!(false);
+    claims.as_object_mut().unwrap().remove("hd");
+    mock_token(&mut server, &verifier, tokens_online_with(&claims)).await;
     mock_userinfo(
         &mut server,
         200,
@@ -585,10 +683,11 @@ async fn html_error_page_is_an_unexpected_response() {
 async fn invalid_userinfo_json_names_the_problem() {
     let mut server = Server::new_async().await;
     let google = client(&server, Google::new(), config());
+    mock_certs(&mut server, 1).await;
     server
         .mock("POST", "/token")
         .with_header("content-type", "application/json")
-        .with_body(TOKENS_ONLINE)
+        .with_body(tokens_online(NONCE))
         .create_async()
         .await;
 
@@ -599,7 +698,7 @@ async fn invalid_userinfo_json_names_the_problem() {
     )
     .await;
     let err = google
-        .validate_code("4/0AQSTgQE-the-code", Some("v"), None)
+        .validate_code("4/0AQSTgQE-the-code", Some("v"), Some(NONCE))
         .await
         .unwrap_err();
     let Error::Request(request) = &err else {
@@ -616,11 +715,12 @@ async fn invalid_userinfo_json_names_the_problem() {
     );
 
     // No `sub`: no identity, whatever else is there.
+    // The keys are cached: no second fetch.
     server.reset();
     server
         .mock("POST", "/token")
         .with_header("content-type", "application/json")
-        .with_body(TOKENS_ONLINE)
+        .with_body(tokens_online(NONCE))
         .create_async()
         .await;
     mock_userinfo(
@@ -630,7 +730,7 @@ async fn invalid_userinfo_json_names_the_problem() {
     )
     .await;
     let err = google
-        .validate_code("4/0AQSTgQE-the-code", Some("v"), None)
+        .validate_code("4/0AQSTgQE-the-code", Some("v"), Some(NONCE))
         .await
         .unwrap_err();
     let Error::Request(request) = &err else {
@@ -674,9 +774,15 @@ async fn callback_from_another_issuer_sends_nothing() {
 async fn callback_with_googles_issuer_signs_in() {
     let mut server = Server::new_async().await;
     let google = client(&server, Google::new(), config());
+    mock_certs(&mut server, 1).await;
     let auth = google.authorization_url();
     let verifier = auth.pending.code_verifier().unwrap().to_owned();
-    let token = mock_token(&mut server, &verifier, TOKENS_ONLINE).await;
+    let token = mock_token(
+        &mut server,
+        &verifier,
+        tokens_online(auth.pending.nonce().unwrap()),
+    )
+    .await;
     let user = mock_userinfo(&mut server, 200, USER).await;
 
     // What Google appends to the redirect URI.
@@ -706,4 +812,215 @@ fn debug_output_holds_no_secret() {
         !debug.contains(auth.pending.code_verifier().unwrap()),
         "{debug}"
     );
+}
+
+/// A sign-in whose ID token has `claims` (with the sign-in's nonce unless `keep_nonce`),
+/// and the UserInfo endpoint expected `userinfo_calls` times.
+async fn sign_in_with(
+    server: &mut Server,
+    google: &Client,
+    mut claims: Value,
+    keep_nonce: bool,
+    userinfo_calls: usize,
+) -> Result<portcullis::ProviderSession<GoogleUser, MemoryAdapter<String>>, Error> {
+    let auth = google.authorization_url();
+    if !keep_nonce {
+        claims["nonce"] = json!(auth.pending.nonce().unwrap());
+    }
+    let verifier = auth.pending.code_verifier().unwrap().to_owned();
+    let token = mock_token(server, &verifier, tokens_online_with(&claims)).await;
+    let user = mock_userinfo_times(server, USER, userinfo_calls).await;
+    let result = google
+        .validate_callback(&callback(&auth), &auth.pending)
+        .await;
+    token.assert_async().await;
+    user.assert_async().await;
+    user.remove_async().await;
+    result
+}
+
+async fn mock_userinfo_times(server: &mut Server, body: &str, times: usize) -> mockito::Mock {
+    server
+        .mock("GET", "/v1/userinfo")
+        .match_header("authorization", format!("Bearer {ACCESS_TOKEN}").as_str())
+        .with_header("content-type", "application/json; charset=UTF-8")
+        .with_body(body)
+        .expect(times)
+        .create_async()
+        .await
+}
+
+#[tokio::test]
+async fn a_token_for_another_client_issuer_or_sign_in_is_refused_before_userinfo() {
+    let mut server = Server::new_async().await;
+    let google = client(&server, Google::new(), config());
+    let certs = mock_certs(&mut server, 1).await;
+
+    let mut other_client = id_claims("");
+    other_client["aud"] = json!("1234987819200.apps.googleusercontent.com");
+    other_client["azp"] = json!("1234987819200.apps.googleusercontent.com");
+    let err = id_token_error(sign_in_with(&mut server, &google, other_client, false, 0).await);
+    assert_eq!(err, IdTokenError::Audience);
+
+    // Another client that had itself added to `aud`: `azp` gives it away.
+    let mut other_party = id_claims("");
+    other_party["azp"] = json!("1234987819200.apps.googleusercontent.com");
+    let err = id_token_error(sign_in_with(&mut server, &google, other_party, false, 0).await);
+    assert_eq!(err, IdTokenError::Audience);
+
+    let mut other_issuer = id_claims("");
+    other_issuer["iss"] = json!("https://accounts.evil.example");
+    let err = id_token_error(sign_in_with(&mut server, &google, other_issuer, false, 0).await);
+    assert_eq!(
+        err,
+        IdTokenError::Issuer {
+            expected: "https://accounts.google.com".to_owned(),
+            found: "https://accounts.evil.example".to_owned(),
+        }
+    );
+
+    let err = id_token_error(
+        sign_in_with(&mut server, &google, id_claims("another-sign-in"), true, 0).await,
+    );
+    assert_eq!(err, IdTokenError::Nonce);
+
+    let mut other_access_token = id_claims("");
+    other_access_token["at_hash"] = json!(Signer::new(KID).at_hash("ya29.another-token"));
+    let err =
+        id_token_error(sign_in_with(&mut server, &google, other_access_token, false, 0).await);
+    assert_eq!(
+        err,
+        IdTokenError::Claim {
+            claim: "at_hash".to_owned()
+        }
+    );
+
+    // Signed claims with another `sub` pasted in.
+    let auth = google.authorization_url();
+    let mut claims = id_claims(auth.pending.nonce().unwrap());
+    let signed = Signer::new(KID).sign(&claims);
+    claims["sub"] = json!("104729846590216743921");
+    let forged = common::tamper(&signed, &claims);
+    let verifier = auth.pending.code_verifier().unwrap().to_owned();
+    let body = json!({"access_token": ACCESS_TOKEN, "expires_in": 3599, "token_type": "Bearer",
+                      "scope": "openid", "id_token": forged});
+    mock_token(&mut server, &verifier, body.to_string()).await;
+    let err = id_token_error(
+        google
+            .validate_callback(&callback(&auth), &auth.pending)
+            .await,
+    );
+    assert_eq!(err, IdTokenError::Signature);
+
+    certs.assert_async().await;
+    assert_eq!(google.adapter().user_count(), 0);
+}
+
+#[tokio::test]
+async fn the_legacy_issuer_without_scheme_is_refused() {
+    let mut server = Server::new_async().await;
+    let google = client(&server, Google::new(), config());
+    mock_certs(&mut server, 0).await;
+    // Google documents `accounts.google.com` as a legacy `iss`; portcullis-oidc compares
+    // `iss` with one issuer, read as a URL, so it is refused (see the crate docs).
+    let mut legacy = id_claims("");
+    legacy["iss"] = json!("accounts.google.com");
+    let err = id_token_error(sign_in_with(&mut server, &google, legacy, false, 0).await);
+    assert_eq!(
+        err,
+        IdTokenError::Issuer {
+            expected: "https://accounts.google.com".to_owned(),
+            found: "accounts.google.com".to_owned(),
+        }
+    );
+}
+
+#[tokio::test]
+async fn userinfo_for_another_user_is_refused() {
+    let mut server = Server::new_async().await;
+    let google = client(&server, Google::new(), config());
+    mock_certs(&mut server, 1).await;
+    let mut claims = id_claims("");
+    claims["sub"] = json!("104729846590216743921");
+    // USER is 110169484474386276334.
+    let err = id_token_error(sign_in_with(&mut server, &google, claims, false, 1).await);
+    assert_eq!(err, IdTokenError::SubjectMismatch);
+    assert_eq!(google.adapter().user_count(), 0);
+}
+
+#[tokio::test]
+async fn the_token_is_checked_against_the_clock_given() {
+    let mut server = Server::new_async().await;
+    let later = SystemTime::now() + Duration::from_secs(2 * 3600);
+    let google = client(
+        &server,
+        Google::new().clock(Clock::from_fn(move || later)),
+        config(),
+    );
+    mock_certs(&mut server, 1).await;
+    let err = id_token_error(sign_in_with(&mut server, &google, id_claims(""), false, 0).await);
+    assert_eq!(
+        err,
+        IdTokenError::Expired,
+        "valid an hour, checked two hours later"
+    );
+
+    // A generous leeway lets the same token through.
+    let google = client(
+        &server,
+        Google::new()
+            .clock(Clock::from_fn(move || later))
+            .leeway(Duration::from_secs(3 * 3600)),
+        config(),
+    );
+    mock_certs(&mut server, 1).await;
+    sign_in_with(&mut server, &google, id_claims(""), false, 1)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn no_id_token_or_no_nonce_is_no_sign_in() {
+    let mut server = Server::new_async().await;
+    let google = client(&server, Google::new(), config());
+    let certs = mock_certs(&mut server, 0).await;
+    let user = mock_userinfo_times(&mut server, USER, 0).await;
+
+    // `openid` is always requested: a response without an ID token is refused.
+    let auth = google.authorization_url();
+    let verifier = auth.pending.code_verifier().unwrap().to_owned();
+    let body = json!({"access_token": ACCESS_TOKEN, "expires_in": 3599, "token_type": "Bearer",
+                      "scope": "openid"});
+    mock_token(&mut server, &verifier, body.to_string()).await;
+    let err = id_token_error(
+        google
+            .validate_callback(&callback(&auth), &auth.pending)
+            .await,
+    );
+    assert_eq!(err, IdTokenError::Missing);
+
+    // Without the sign-in's nonce, the ID token proves nothing.
+    server
+        .mock("POST", "/token")
+        .with_header("content-type", "application/json")
+        .with_body(tokens_online(NONCE))
+        .create_async()
+        .await;
+    let err = id_token_error(
+        google
+            .validate_code("4/0AQSTgQE-the-code", Some("v"), None)
+            .await,
+    );
+    assert_eq!(err, IdTokenError::Nonce);
+
+    // Nor from stored tokens, which have no nonce to check.
+    let tokens = google
+        .exchange_code("4/0AQSTgQE-the-code", Some("v"))
+        .await
+        .unwrap();
+    let err = id_token_error(google.fetch_user(&tokens).await);
+    assert_eq!(err, IdTokenError::Nonce);
+
+    certs.assert_async().await;
+    user.assert_async().await;
 }
