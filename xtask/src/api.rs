@@ -226,7 +226,10 @@ fn sections(markdown: &str, level: &str) -> Vec<Section> {
 /// Text without whitespace or trailing commas, so formatting does not count.
 fn squash(s: &str) -> String {
     let squashed: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-    squashed.replace(",)", ")").replace(",>", ">").replace(",}", "}")
+    squashed
+        .replace(",)", ")")
+        .replace(",>", ">")
+        .replace(",}", "}")
 }
 
 /// Compares the API with the reference; returns every disagreement.

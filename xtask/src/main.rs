@@ -7,9 +7,15 @@
 //! * `cargo xtask check` — fails when `docs/` is stale, when `docs/reference/api.md`
 //!   disagrees with the core's public API, or when a provider crate is not registered.
 //! * `cargo xtask new-provider <id>` — scaffolds and registers a provider crate.
+//! * `cargo xtask bench [--write]` — the micro and load benchmarks against their
+//!   baselines; `--write` records them in `docs/performance.md`.
+//! * `cargo xtask footprint [--write]` — cold build of an app on Portcullis against one
+//!   on `oauth2` + `reqwest`; `--write` records it in `docs/performance.md`.
 
 mod api;
+mod bench;
 mod docs;
+mod footprint;
 mod providers;
 mod scaffold;
 mod source;
@@ -30,6 +36,8 @@ fn main() -> ExitCode {
             Some(id) => new_provider(&project_root(), id),
             None => Err(format!("new-provider needs an id\n\n{USAGE}")),
         },
+        Some("bench") => bench::run(&project_root(), &args[1..]),
+        Some("footprint") => footprint::run(&project_root(), &args[1..]),
         Some("help" | "--help" | "-h") | None => {
             eprintln!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -54,7 +62,15 @@ tasks:
   docs              write docs/providers/ from the provider crates
   check             fail when docs/ is stale, docs/reference/api.md disagrees with the
                     core's public API, or a provider crate is not registered
-  new-provider ID   scaffold crates/providers/ID and register it";
+  new-provider ID   scaffold crates/providers/ID and register it
+  bench [--write] [--load-only] [-- OPTIONS]
+                    Criterion micro benchmarks, then the full-login load benchmark
+                    (release mode; OPTIONS go to portcullis-bench, see its --help);
+                    --write records the results in docs/performance.md
+  footprint [--write] [--rounds N] [--keep]
+                    cold-build an app on portcullis + portcullis-github and one on
+                    oauth2 + reqwest (offline), compare crates compiled and build time;
+                    --write records the results in docs/performance.md";
 
 /// The one test command: what a contributor runs before pushing and what CI runs.
 fn test() -> Result<(), String> {
@@ -72,6 +88,14 @@ fn test() -> Result<(), String> {
     run(&root, "cargo", &clippy, &[])?;
     let tests = [&["test", "--workspace", "--no-fail-fast"][..], &features].concat();
     run(&root, "cargo", &tests, &[])?;
+    // The benchmarks do not run here (`cargo xtask bench`), but they must build: every
+    // bench target, in the test profile, reusing what the tests just compiled.
+    let benches = [
+        &["test", "--workspace", "--bench", "*", "--no-run"][..],
+        &features,
+    ]
+    .concat();
+    run(&root, "cargo", &benches, &[])?;
     let doc = [&["doc", "--workspace", "--no-deps"][..], &features].concat();
     run(&root, "cargo", &doc, &[("RUSTDOCFLAGS", "-D warnings")])?;
     check(&root).map_err(|problems| problems.join("\n"))?;

@@ -38,20 +38,21 @@
 //!
 //! # What it does
 //!
-//! * The [`PendingAuthorization`](portcullis::PendingAuthorization) (state, PKCE
-//!   verifier, nonce) travels in a cookie encrypted and authenticated with the app's
-//!   [`Key`]: `HttpOnly`, `Secure` (unless turned off for plain-HTTP development),
-//!   `SameSite=Lax` (`None` for providers that answer with a cross-site `form_post`),
-//!   scoped to `/login/{provider}`, ten minutes long, cleared when the callback uses it.
-//!   No server-side session: any instance of the app can finish a sign-in another began.
+//! * The [`PendingAuthorization`] (state, PKCE verifier, nonce) travels in a cookie
+//!   encrypted and authenticated with the app's [`Key`]: `HttpOnly`, `Secure` (unless
+//!   turned off for plain-HTTP development), `SameSite=Lax` (`None` for providers that
+//!   answer with a cross-site `form_post`), scoped to `/login/{provider}`, ten minutes
+//!   long, cleared when the callback uses it. No server-side session: any instance of
+//!   the app can finish a sign-in another began.
 //! * The callback is checked by the core (provider error, state, `iss`, code) and the
-//!   resulting [`ProviderSession`](portcullis::ProviderSession) goes to the app's
-//!   [`SignInHandler`], which decides what a sign-in means: create the user, link, set
-//!   its own session.
+//!   resulting [`ProviderSession`] goes to the app's [`SignInHandler`], which decides
+//!   what a sign-in means: create the user, link, set its own session.
 //! * Failures become pages with fitting statuses ([`SignInFailure`]): the user pressed
 //!   "Cancel" → a friendly page (403); a forged or expired state → 400; the provider is
 //!   down → 502 (504 on timeout). The app can replace them with
 //!   [`SignInHandler::failed`]. Nothing the provider sent is echoed unescaped.
+//! * Every callback answer carries `Referrer-Policy: no-referrer` unless the app set
+//!   one: the callback URL holds the code and state.
 
 #![forbid(unsafe_code)]
 
@@ -63,7 +64,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::request::Parts;
-use axum::http::{Method, Request, StatusCode, header};
+use axum::http::{HeaderValue, Method, Request, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum_extra::extract::cookie::{Cookie, PrivateCookieJar, SameSite};
@@ -239,7 +240,14 @@ async fn callback<A: UserAdapter>(
             sign_in.handler.failed(failure, &parts).await
         }
     };
-    (jar, response).into_response()
+    let mut response = (jar, response).into_response();
+    // The callback URL holds the code and state: keep them out of the `Referer` of
+    // whatever the answer loads or links to (RFC 9700 §4.2.4), unless the app said.
+    response
+        .headers_mut()
+        .entry(header::REFERRER_POLICY)
+        .or_insert(HeaderValue::from_static("no-referrer"));
+    response
 }
 
 fn unknown_provider(id: &str) -> Response {

@@ -399,3 +399,343 @@ fn failure_statuses() {
         StatusCode::BAD_REQUEST
     );
 }
+
+/// Answers failures with the typed error — its code, and the request error's phase and
+/// kind — to check exactly what the app is handed.
+struct Typed;
+
+#[async_trait]
+impl SignInHandler<Store> for Typed {
+    async fn signed_in(&self, session: ProviderSession<AnyUser, Store>, _: &Parts) -> Response {
+        format!("signed in via {}", session.key()).into_response()
+    }
+    async fn failed(&self, failure: SignInFailure, _: &Parts) -> Response {
+        let error = failure.error();
+        let detail = match error {
+            Error::Request(e) => format!("{:?} {:?}", e.phase(), e.kind()),
+            other => format!("{other:?}"),
+        };
+        (failure.status(), format!("{} {detail}", error.code())).into_response()
+    }
+}
+
+/// Sends a request and returns the whole response: status, headers and body.
+async fn respond(
+    router: &Router,
+    request: Request<Body>,
+) -> (StatusCode, header::HeaderMap, String) {
+    let response = router.clone().oneshot(request).await.unwrap();
+    let (parts, body) = response.into_parts();
+    let body = body.collect().await.unwrap().to_bytes();
+    (
+        parts.status,
+        parts.headers,
+        String::from_utf8_lossy(&body).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn a_replayed_callback_signs_no_one_in() {
+    let mut setup = setup().await;
+    // The provider takes the code once, as real ones do, and refuses it afterwards.
+    let code = mockito::Matcher::UrlEncoded("code".into(), "single-use".into());
+    let first = setup
+        .server
+        .mock("POST", "/token")
+        .match_body(code.clone())
+        .with_header("content-type", "application/json")
+        .with_body(r#"{"access_token":"at","token_type":"Bearer"}"#)
+        .expect(1)
+        .create_async()
+        .await;
+    let spent = setup
+        .server
+        .mock("POST", "/token")
+        .match_body(code)
+        .with_status(400)
+        .with_header("content-type", "application/json")
+        .with_body(r#"{"error":"invalid_grant","error_description":"The code was already used."}"#)
+        .expect(2)
+        .create_async()
+        .await;
+    let userinfo = setup
+        .server
+        .mock("GET", "/userinfo")
+        .with_header("content-type", "application/json")
+        .with_body(r#"{"id":"u1"}"#)
+        .expect(1)
+        .create_async()
+        .await;
+    let app = setup.router(App, false);
+    let (state, cookie, _) = start(&app).await;
+    let callback = format!("/login/test/callback?code=single-use&state={state}");
+    let (status, cookies, body) = send(&app, get(&callback, Some(&cookie))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.starts_with("signed in as user 1"), "{body}");
+    assert!(cookies.iter().any(|c| c.contains("Max-Age=0")));
+
+    // The browser dropped the cookie; whoever kept the request replays it, cookie and
+    // all. The state still matches, so the code goes to the provider, which refuses it.
+    let typed = setup.router(Typed, false);
+    let (status, _, body) = send(&typed, get(&callback, Some(&cookie))).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
+    assert!(
+        body.starts_with("FAILED_REQUEST TokenExchange OAuth { status: 400"),
+        "{body}"
+    );
+    assert!(body.contains(r#"error: "invalid_grant""#), "{body}");
+    // The default page says so without signing anyone in.
+    let (status, _, body) = send(&app, get(&callback, Some(&cookie))).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY);
+    assert!(!body.contains("signed in"), "{body}");
+
+    first.assert_async().await;
+    spent.assert_async().await;
+    userinfo.assert_async().await;
+    assert_eq!(setup.store.user_count(), 1);
+}
+
+#[tokio::test]
+async fn forged_and_malformed_callbacks_are_refused_before_the_provider_is_asked() {
+    let mut setup = setup().await;
+    let token = setup
+        .server
+        .mock("POST", "/token")
+        .expect(0)
+        .create_async()
+        .await;
+    let router = setup.router(Typed, false);
+    let (state, cookie, _) = start(&router).await;
+    let long = "a".repeat(5000);
+    let huge = "x".repeat(17 * 1024);
+    for (query, code, detail) in [
+        (format!("state={state}"), "INVALID_CALLBACK", "MissingCode"),
+        ("code=c".to_owned(), "STATE_MISMATCH", "MissingState"),
+        (String::new(), "STATE_MISMATCH", "MissingState"),
+        (
+            "code=c&state=".to_owned(),
+            "STATE_MISMATCH",
+            "StateMismatch",
+        ),
+        (
+            format!("code=c&state={state}x"),
+            "STATE_MISMATCH",
+            "StateMismatch",
+        ),
+        (
+            format!("code=c&state={}", &state[1..]),
+            "STATE_MISMATCH",
+            "StateMismatch",
+        ),
+        (
+            format!("code=c&code=d&state={state}"),
+            "INVALID_CALLBACK",
+            r#"DuplicateParameter("code")"#,
+        ),
+        (
+            format!("code=c&state={state}&st%61te={state}"),
+            "INVALID_CALLBACK",
+            r#"DuplicateParameter("state")"#,
+        ),
+        (
+            format!("code=c&state={state}&iss=a&iss=b"),
+            "INVALID_CALLBACK",
+            r#"DuplicateParameter("iss")"#,
+        ),
+        (
+            format!("code={long}&state={state}"),
+            "INVALID_CALLBACK",
+            r#"TooLong("code")"#,
+        ),
+        (
+            format!("code=c&state={state}&padding={huge}"),
+            "INVALID_CALLBACK",
+            r#"TooLong("query")"#,
+        ),
+        (
+            format!("code=c&state={state}&iss=https%3A%2F%2Fevil.example"),
+            "ISSUER_MISMATCH",
+            r#"found: "https://evil.example""#,
+        ),
+        (
+            // An issuer that merely starts like the right one is another issuer.
+            format!("code=c&state={state}&iss=https%3A%2F%2Fauth.test.invalid.evil.example"),
+            "ISSUER_MISMATCH",
+            "IssuerMismatch",
+        ),
+    ] {
+        let (status, cookies, body) = send(
+            &router,
+            get(&format!("/login/test/callback?{query}"), Some(&cookie)),
+        )
+        .await;
+        let shown = &query[..query.len().min(80)];
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{shown}: {body}");
+        assert!(
+            body.starts_with(code) && body.contains(detail),
+            "{shown}: {body}"
+        );
+        assert!(
+            cookies.iter().any(|c| c.contains("Max-Age=0")),
+            "{shown}: the pending sign-in is used up"
+        );
+    }
+
+    // The same checks on a `form_post` callback.
+    let form = setup.router(Typed, true);
+    let (state, cookie, _) = start(&form).await;
+    let request = Request::post("/login/test/callback")
+        .header(header::COOKIE, &cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!("code=c&state={state}&code=d")))
+        .unwrap();
+    let (status, _, body) = send(&form, request).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains(r#"DuplicateParameter("code")"#), "{body}");
+
+    token.assert_async().await;
+    assert_eq!(setup.store.user_count(), 0);
+}
+
+/// Markup in every place a provider (or whoever forged the callback) controls.
+const MARKUP: &str = r#""><script>alert(1)</script><img src=x onerror=alert(2)>"#;
+
+fn encoded(text: &str) -> String {
+    portcullis::Url::parse("http://x.test")
+        .unwrap()
+        .query_pairs_mut()
+        .append_pair("v", text)
+        .finish()
+        .query()
+        .unwrap()
+        .trim_start_matches("v=")
+        .to_owned()
+}
+
+fn assert_nothing_unescaped(what: &str, headers: &header::HeaderMap, body: &str) {
+    assert_eq!(
+        headers[header::CONTENT_TYPE],
+        "text/html; charset=utf-8",
+        "{what}"
+    );
+    let lower = body.to_ascii_lowercase();
+    for raw in ["<script", "<img", "javascript:", MARKUP] {
+        assert!(!lower.contains(&raw.to_ascii_lowercase()), "{what}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn nothing_the_provider_sent_is_echoed_unescaped() {
+    let mut setup = setup().await;
+    setup
+        .server
+        .mock("POST", "/token")
+        .with_status(400)
+        .with_header("content-type", "application/json")
+        .with_body(
+            serde_json::json!({"error": MARKUP, "error_description": MARKUP, "error_uri": MARKUP})
+                .to_string(),
+        )
+        .create_async()
+        .await;
+    let router = setup.router(App, false);
+    let (state, cookie, _) = start(&router).await;
+    let m = encoded(MARKUP);
+    let js = encoded(&format!("javascript:{MARKUP}"));
+    for (what, query, status) in [
+        (
+            "a provider error",
+            format!("error={m}&error_description={m}&error_uri={js}&state={state}"),
+            StatusCode::BAD_GATEWAY,
+        ),
+        (
+            "a cancellation",
+            format!("error=access_denied&error_description={m}&error_uri={js}"),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "a forged state",
+            format!("code={m}&state={m}"),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "a foreign issuer",
+            format!("code=c&state={state}&iss={m}"),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "an OAuth error from the token endpoint",
+            format!("code={m}&state={state}"),
+            StatusCode::BAD_GATEWAY,
+        ),
+    ] {
+        let (got, headers, body) = respond(
+            &router,
+            get(&format!("/login/test/callback?{query}"), Some(&cookie)),
+        )
+        .await;
+        assert_eq!(got, status, "{what}: {body}");
+        assert_nothing_unescaped(what, &headers, &body);
+    }
+    // The provider's words are shown, escaped, where the page shows them.
+    let (_, _, body) = respond(
+        &router,
+        get(
+            &format!("/login/test/callback?error={m}&error_description={m}"),
+            None,
+        ),
+    )
+    .await;
+    assert!(
+        body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{body}"
+    );
+    assert_eq!(setup.store.user_count(), 0);
+}
+
+#[tokio::test]
+async fn callback_answers_keep_the_code_out_of_referers() {
+    let mut setup = setup().await;
+    setup.provider_works().await;
+    let router = setup.router(App, false);
+    let (state, cookie, _) = start(&router).await;
+    let (status, headers, _) = respond(
+        &router,
+        get(
+            &format!("/login/test/callback?code=c&state={state}"),
+            Some(&cookie),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::REFERRER_POLICY], "no-referrer");
+    let (status, headers, _) = respond(
+        &router,
+        get("/login/test/callback?code=c&state=forged", Some(&cookie)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(headers[header::REFERRER_POLICY], "no-referrer");
+}
+
+#[tokio::test]
+async fn login_is_no_open_redirector() {
+    let setup = setup().await;
+    let router = setup.router(App, false);
+    let authorize = format!("{}/authorize?", setup.server.url());
+    for query in [
+        "redirect_uri=https%3A%2F%2Fevil.example%2Fcb",
+        "redirect_to=https%3A%2F%2Fevil.example&next=https%3A%2F%2Fevil.example",
+        "state=attacker-chosen&code_challenge=attacker-chosen",
+    ] {
+        let (status, _, location) = send(&router, get(&format!("/login/test?{query}"), None)).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert!(location.starts_with(&authorize), "{query}: {location}");
+        assert!(!location.contains("evil.example"), "{query}: {location}");
+        assert!(!location.contains("attacker-chosen"), "{query}: {location}");
+        assert!(
+            location.contains("redirect_uri=http%3A%2F%2Fapp.test%2Flogin%2Ftest%2Fcallback"),
+            "{location}"
+        );
+    }
+}

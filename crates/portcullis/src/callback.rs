@@ -34,7 +34,12 @@ pub struct CallbackParams {
     error_description: Option<String>,
     error_uri: Option<String>,
     iss: Option<String>,
+    /// The provider's own parameters (Apple's `user`), first occurrence of each.
+    extra: Vec<(String, String)>,
 }
+
+/// How many parameters beyond the standard ones a callback may carry.
+const MAX_EXTRA_PARAMS: usize = 16;
 
 impl CallbackParams {
     /// Parses an `application/x-www-form-urlencoded` string: the callback URL's query
@@ -77,7 +82,21 @@ impl CallbackParams {
                 "error_description" => (&mut params.error_description, "error_description"),
                 "error_uri" => (&mut params.error_uri, "error_uri"),
                 "iss" => (&mut params.iss, "iss"),
-                _ => continue,
+                other => {
+                    let value = value.as_ref();
+                    if value.len() > MAX_PARAM_BYTES {
+                        return Err(CallbackError::TooLong("parameter"));
+                    }
+                    // Not ours to judge: keep the first, as the standard ones are.
+                    if params.extra.iter().any(|(name, _)| name == other) {
+                        continue;
+                    }
+                    if params.extra.len() == MAX_EXTRA_PARAMS {
+                        return Err(CallbackError::TooLong("query"));
+                    }
+                    params.extra.push((other.to_owned(), value.to_owned()));
+                    continue;
+                }
             };
             let value = value.as_ref();
             if value.len() > MAX_PARAM_BYTES {
@@ -115,6 +134,15 @@ impl CallbackParams {
         self.iss.as_deref()
     }
 
+    /// A parameter particular to the provider (Apple's `user`), if the callback has it.
+    /// The standard ones have their own accessors.
+    pub fn extra(&self, name: &str) -> Option<&str> {
+        self.extra
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, value)| value.as_str())
+    }
+
     /// The provider's error, if it sent one instead of a code.
     pub fn error(&self) -> Option<CallbackError> {
         self.error.as_ref().map(|error| CallbackError::Provider {
@@ -127,14 +155,20 @@ impl CallbackParams {
 
 impl fmt::Debug for CallbackParams {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The code is a credential until it is exchanged.
+        // The code is a credential until it is exchanged; the state is redacted as in
+        // `PendingAuthorization`, which holds the same value.
         f.debug_struct("CallbackParams")
             .field("code", &self.code.as_ref().map(|_| "[redacted]"))
-            .field("state", &self.state)
+            .field("state", &self.state.as_ref().map(|_| "[redacted]"))
             .field("error", &self.error)
             .field("error_description", &self.error_description)
             .field("error_uri", &self.error_uri)
             .field("iss", &self.iss)
+            // Values are the provider's own and may be personal data: names only.
+            .field(
+                "extra",
+                &self.extra.iter().map(|(name, _)| name).collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -193,6 +227,31 @@ mod tests {
         let huge = format!("x={}", "a".repeat(MAX_QUERY_BYTES));
         assert_eq!(
             CallbackParams::from_query(&huge),
+            Err(CallbackError::TooLong("query"))
+        );
+    }
+
+    #[test]
+    fn provider_parameters_are_kept_bounded_and_unique() {
+        let p = CallbackParams::from_query(
+            "code=c&state=s&user=%7B%22name%22%3A%7B%22firstName%22%3A%22Ada%22%7D%7D",
+        )
+        .unwrap();
+        assert_eq!(p.extra("user"), Some(r#"{"name":{"firstName":"Ada"}}"#));
+        assert_eq!(
+            p.extra("code"),
+            None,
+            "standard parameters have their own accessors"
+        );
+        assert!(
+            !format!("{p:?}").contains("Ada"),
+            "values stay out of Debug"
+        );
+        let repeated = CallbackParams::from_query("code=c&user=a&user=b").unwrap();
+        assert_eq!(repeated.extra("user"), Some("a"), "the first one counts");
+        let many: String = (0..=MAX_EXTRA_PARAMS).map(|i| format!("p{i}=x&")).collect();
+        assert_eq!(
+            CallbackParams::from_query(&many),
             Err(CallbackError::TooLong("query"))
         );
     }

@@ -308,8 +308,9 @@ impl RequestError {
                 }
             }
             // An excerpt cut inside the secret ends with its start.
+            // (At character boundaries only: a code from the callback can be any text.)
             for len in (8..secret.len()).rev() {
-                if text.ends_with(&secret[..len]) {
+                if secret.is_char_boundary(len) && text.ends_with(&secret[..len]) {
                     text.truncate(text.len() - len);
                     text.push_str("[redacted]");
                     break;

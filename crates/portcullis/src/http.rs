@@ -167,6 +167,7 @@ impl HttpClient {
         request: reqwest::Request,
     ) -> Result<Response, RequestError> {
         let fail = |kind| RequestError::new(provider, phase, kind);
+        let secrets = Secrets::of(&request);
         let mut response = self
             .inner
             .execute(request)
@@ -192,12 +193,14 @@ impl HttpClient {
             }
             body.extend_from_slice(&chunk);
         }
+        drop(response);
         Ok(Response {
             provider: provider.to_owned(),
             phase,
             status,
             headers,
             body,
+            secrets,
         })
     }
 
@@ -222,7 +225,13 @@ impl HttpClient {
         let mut request = reqwest::Request::new(parts.method, url);
         *request.headers_mut() = parts.headers;
         *request.body_mut() = Some(body.into());
-        self.execute(provider, phase, request).await?.into_oauth2()
+        let response = self.execute(provider, phase, request).await?;
+        // The token response is read, but hyper returns its connection to the pool only
+        // when its own tasks next run, and the sign-in's next request (the user, often
+        // on the same host) would come first and open another connection: under load,
+        // that made 1.8 connections per concurrent sign-in (docs/performance.md).
+        YieldNow(false).await;
+        response.into_oauth2()
     }
 
     /// This client as an `oauth2`/`openidconnect` HTTP client, for one provider and
@@ -360,6 +369,27 @@ fn transport_kind(error: reqwest::Error) -> RequestErrorKind {
     }
 }
 
+/// A future that is pending once, having woken its task: the runtime runs the tasks
+/// already waiting before it resumes this one (tokio queues a task woken while it runs
+/// behind them). No runtime dependency beyond `std`.
+struct YieldNow(bool);
+
+impl std::future::Future for YieldNow {
+    type Output = ();
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if self.0 {
+            return std::task::Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    }
+}
+
 /// A response read in full, not yet judged.
 #[derive(Debug)]
 pub(crate) struct Response {
@@ -368,11 +398,16 @@ pub(crate) struct Response {
     status: StatusCode,
     headers: HeaderMap,
     body: Vec<u8>,
+    /// The credentials the request carried, scrubbed from every error made of this.
+    secrets: Secrets,
 }
 
 impl Response {
     fn fail(&self, kind: RequestErrorKind) -> RequestError {
-        RequestError::new(&self.provider, self.phase, kind)
+        self.secrets.values().iter().fold(
+            RequestError::new(&self.provider, self.phase, kind),
+            |e, s| e.redact(s),
+        )
     }
 
     fn content_type(&self) -> Option<&str> {
@@ -381,21 +416,21 @@ impl Response {
             .and_then(|v| v.to_str().ok())
     }
 
-    fn media_type(&self) -> Option<String> {
-        self.content_type().map(|c| {
-            c.split(';')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_ascii_lowercase()
-        })
+    /// The media type without parameters, as sent: compare it ignoring ASCII case.
+    fn media_type(&self) -> Option<&str> {
+        self.content_type()
+            .map(|c| c.split(';').next().unwrap_or_default().trim())
     }
 
     fn is_json(&self) -> bool {
         match self.media_type() {
             // Some providers omit the header on JSON bodies.
             None => true,
-            Some(m) => m == "application/json" || m.ends_with("+json") || m == "text/json",
+            Some(m) => {
+                m.eq_ignore_ascii_case("application/json")
+                    || m.eq_ignore_ascii_case("text/json")
+                    || m.len() > 5 && m[m.len() - 5..].eq_ignore_ascii_case("+json")
+            }
         }
     }
 
@@ -444,21 +479,30 @@ impl Response {
     /// Tolerates what real providers send: an OAuth error with HTTP 200 (GitHub), any
     /// 2xx for success, an `application/x-www-form-urlencoded` body (GitHub without an
     /// `Accept` header, some older servers), a missing `Content-Type`.
-    pub(crate) fn into_oauth2(self) -> Result<oauth2::HttpResponse, RequestError> {
+    pub(crate) fn into_oauth2(mut self) -> Result<oauth2::HttpResponse, RequestError> {
         if !self.status.is_success() {
             return Err(self.error_response());
         }
         let body = if self.phase == Phase::Revoke {
-            // RFC 7009 §2.2: the body of a successful revocation is ignored.
+            // RFC 7009 §2.2: the body of a successful revocation is ignored — unless it
+            // is an OAuth error object (probed below), which no successful one is.
             Vec::new()
-        } else if self.media_type().as_deref() == Some("application/x-www-form-urlencoded") {
+        } else if self
+            .media_type()
+            .is_some_and(|m| m.eq_ignore_ascii_case("application/x-www-form-urlencoded"))
+        {
             form_to_json(&self.body)
         } else if self.is_json() {
-            self.body.clone()
+            std::mem::take(&mut self.body)
         } else {
             return Err(self.wrong_content_type());
         };
-        if let Ok(probe) = serde_json::from_slice::<ErrorProbe>(&body)
+        let probed = if self.phase == Phase::Revoke {
+            &self.body
+        } else {
+            &body
+        };
+        if let Ok(probe) = serde_json::from_slice::<ErrorProbe>(probed)
             && probe.access_token.is_none()
             && let Some(response) = probe.into_response()
         {
@@ -488,6 +532,109 @@ impl Response {
     }
 }
 
+/// The credentials a request carries: the `Authorization` header's credentials (a bearer
+/// token; Basic credentials, and the client secret inside them) and the secret fields of
+/// a form body (code, PKCE verifier, refresh token, revoked token, client secret).
+/// Providers echo them in their errors — Kakao echoes the code, others the request — so
+/// they are scrubbed from every error a response turns into, before anything formats it
+/// ([`RequestError::redact`] also catches their form-encoded and cut-off forms).
+///
+/// Only the raw header and body are kept per request (cheap copies); the credentials
+/// are picked out of them when an error is made, which is rare.
+struct Secrets {
+    authorization: Option<HeaderValue>,
+    body: Option<Vec<u8>>,
+}
+
+/// The shortest value scrubbed as a credential.
+const MIN_SECRET_LEN: usize = 8;
+
+/// The form fields whose values are credentials.
+const SECRET_FIELDS: &[&str] = &[
+    "code",
+    "code_verifier",
+    "client_secret",
+    "client_assertion",
+    "refresh_token",
+    "token",
+];
+
+impl Secrets {
+    fn of(request: &reqwest::Request) -> Self {
+        Secrets {
+            authorization: request.headers().get(header::AUTHORIZATION).cloned(),
+            body: request
+                .body()
+                .and_then(reqwest::Body::as_bytes)
+                .map(<[u8]>::to_vec),
+        }
+    }
+
+    /// The credentials, longest first.
+    fn values(&self) -> Vec<String> {
+        let mut secrets = Vec::new();
+        let authorization = self.authorization.as_ref().and_then(|v| v.to_str().ok());
+        if let Some((scheme, credentials)) = authorization.and_then(|a| a.split_once(' ')) {
+            let credentials = credentials.trim();
+            secrets.push(credentials.to_owned());
+            // RFC 6749 §2.3.1: base64 of the form-urlencoded `id:secret`.
+            if scheme.eq_ignore_ascii_case("basic")
+                && let Some(decoded) = base64_decode(credentials)
+                && let Some((_, secret)) = String::from_utf8_lossy(&decoded).split_once(':')
+            {
+                secrets.extend(
+                    url::form_urlencoded::parse(secret.as_bytes()).map(|(k, _)| k.into_owned()),
+                );
+            }
+        }
+        if let Some(body) = &self.body {
+            for (name, value) in url::form_urlencoded::parse(body) {
+                if SECRET_FIELDS.contains(&name.as_ref()) {
+                    secrets.push(value.into_owned());
+                }
+            }
+        }
+        // No credential a provider issues is this short; scrubbing shorter values would
+        // only garble messages (a test's PKCE verifier `v` in "Server Error").
+        secrets.retain(|s| s.len() >= MIN_SECRET_LEN);
+        // Longest first, so that no shorter secret leaves part of a longer one.
+        secrets.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        secrets.dedup();
+        secrets
+    }
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secrets([redacted])")
+    }
+}
+
+/// Standard or URL-safe base64, padded or not; `None` if it is neither.
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let mut bits = 0u32;
+    let mut count = 0u32;
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    for c in text.trim_end_matches('=').bytes() {
+        let value = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            _ => return None,
+        };
+        bits = (bits << 6) | u32::from(value);
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            out.push((bits >> count) as u8);
+            bits &= (1 << count) - 1;
+        }
+    }
+    Some(out)
+}
+
 /// The fields that tell an OAuth error object from a token response.
 #[derive(serde::Deserialize)]
 struct ErrorProbe {
@@ -495,7 +642,8 @@ struct ErrorProbe {
     // Values, not strings: a provider sending a number here still sent an OAuth error.
     error_description: Option<serde_json::Value>,
     error_uri: Option<serde_json::Value>,
-    access_token: Option<serde_json::Value>,
+    // Only whether it is there: not a copy of the token.
+    access_token: Option<serde::de::IgnoredAny>,
 }
 
 fn text(value: Option<serde_json::Value>) -> Option<String> {
@@ -539,8 +687,13 @@ impl ErrorProbe {
 /// Parses JSON, reporting where and how it failed but never the offending value (a
 /// token response holds secrets).
 pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, RequestErrorKind> {
-    let deserializer = &mut serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(deserializer).map_err(|e| invalid_response(&e))
+    // Plain serde_json first: `serde_path_to_error` allocates for every key it passes,
+    // which made it the largest CPU cost of a sign-in's own code (docs/performance.md).
+    // Only a body that fails is parsed again, to say where.
+    serde_json::from_slice(body).or_else(|_| {
+        let deserializer = &mut serde_json::Deserializer::from_slice(body);
+        serde_path_to_error::deserialize(deserializer).map_err(|e| invalid_response(&e))
+    })
 }
 
 /// Describes a `serde_path_to_error` failure without echoing any value.
@@ -689,6 +842,43 @@ mod tests {
             value,
             serde_json::json!({"access_token": "at", "scope": "a,b", "token_type": "bearer"})
         );
+    }
+
+    #[test]
+    fn base64_decodes_rfc_4648_vectors() {
+        for (output, input) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64_decode(input).unwrap(), output.as_bytes());
+        }
+        assert_eq!(base64_decode("not base64!"), None);
+    }
+
+    #[test]
+    fn a_request_s_credentials_are_its_secrets() {
+        let http = HttpClient::new();
+        let request = http
+            .request(Method::POST, "https://p.example/token".parse().unwrap())
+            .basic_auth("client", Some("client%2Bsecret"))
+            .body("grant_type=refresh_token&refresh_token=refresh+token&code_verifier=v&scope=a")
+            .build()
+            .unwrap();
+        let secrets = Secrets::of(&request).values();
+        for secret in [
+            "client+secret",
+            "refresh token",
+            "Y2xpZW50OmNsaWVudCUyQnNlY3JldA==",
+        ] {
+            assert!(secrets.iter().any(|s| s == secret), "{secret}: {secrets:?}");
+        }
+        // Not credentials: other fields, and values too short to be one.
+        for not_secret in ["a", "v", "refresh_token", "grant_type"] {
+            assert!(!secrets.iter().any(|s| s == not_secret), "{secrets:?}");
+        }
     }
 
     #[test]

@@ -162,23 +162,44 @@ async fn invalid_truncated_and_wrongly_shaped_json() {
     }
 }
 
+/// GitHub answers a bad code with its error object and HTTP 200.
 #[tokio::test]
-async fn oauth_error_sent_with_200() {
+async fn oauth_error_sent_with_200_github() {
     let (_s, client) = token_answers(
         200,
-        "application/json",
-        r#"{"error":"invalid_grant","error_description":"<b>expired</b>"}"#,
+        "application/json; charset=utf-8",
+        r#"{"error":"bad_verification_code","error_description":"The code passed is incorrect or expired.","error_uri":"https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors/#bad-verification-code"}"#,
     )
     .await;
     let err = client.exchange_code("the-code", None).await.unwrap_err();
     let Error::Request(request) = &err else {
         panic!("{err:?}")
     };
-    assert_eq!(request.oauth_error().unwrap().error, "invalid_grant");
+    assert_eq!(
+        request.oauth_error().unwrap().error,
+        "bad_verification_code"
+    );
     assert!(matches!(
         request.kind(),
         RequestErrorKind::OAuth { status: 200, .. }
     ));
+    assert!(!err.is_retryable());
+}
+
+/// GitHub's token endpoint answers form-encoded unless asked for JSON ("By default, the
+/// response takes the following form: access_token=…&scope=repo%2Cgist&token_type=bearer").
+#[tokio::test]
+async fn form_encoded_success_github_without_accept() {
+    let (_s, client) = token_answers(
+        200,
+        "application/x-www-form-urlencoded; charset=utf-8",
+        "access_token=SECRET-TOKEN&scope=repo%2Cgist&token_type=bearer",
+    )
+    .await;
+    let tokens = client.exchange_code("the-code", None).await.unwrap();
+    assert_eq!(tokens.access_token().secret(), "SECRET-TOKEN");
+    assert_eq!(tokens.token_type(), "Bearer");
+    assert_eq!(tokens.scopes().unwrap(), ["repo", "gist"]);
 }
 
 #[tokio::test]
