@@ -28,11 +28,8 @@ pub(crate) struct ProviderDoc {
 impl ProviderDoc {
     /// Reads a registered provider's crate source.
     pub(crate) fn read(root: &Path, reg: Registered) -> Result<Self, String> {
-        let lib = root
-            .join("crates/providers")
-            .join(reg.dir)
-            .join("src/lib.rs");
-        let source = Source::parse(&lib)?;
+        let src = root.join("crates/providers").join(reg.dir).join("src");
+        let source = Source::parse_crate(&src)?;
         Ok(ProviderDoc {
             refresh: source.implements("Refresh", reg.provider_type),
             revoke: source.implements("Revoke", reg.provider_type),

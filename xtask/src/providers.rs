@@ -64,6 +64,7 @@ pub(crate) fn all() -> Vec<Registered> {
         register::<portcullis_azure_ad::AzureAd>("azure_ad", "portcullis-azure-ad"),
         register::<portcullis_keycloak::Keycloak>("keycloak", "portcullis-keycloak"),
         register::<portcullis_cognito::Cognito>("cognito", "portcullis-cognito"),
+        register::<portcullis_apple::Apple>("apple", "portcullis-apple"),
         // @new-provider: `cargo xtask new-provider` inserts registrations above this line.
         register::<portcullis_discord::Discord>("discord", "portcullis-discord"),
         register::<portcullis_github::GitHub>("github", "portcullis-github"),

@@ -26,6 +26,24 @@ impl Source {
         })
     }
 
+    /// Parses a crate's `src/lib.rs` and every other `.rs` file under `src/`, as one
+    /// source: items may live in any module file; the crate docs are `lib.rs`'s.
+    pub(crate) fn parse_crate(src: &Path) -> Result<Source, String> {
+        let mut crate_source = Source::parse(&src.join("lib.rs"))?;
+        let mut files: Vec<_> = fs::read_dir(src)
+            .map_err(|e| format!("cannot list {}: {e}", src.display()))?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "rs") && !p.ends_with("lib.rs"))
+            .collect();
+        files.sort();
+        for file in files {
+            let module = Source::parse(&file)?;
+            crate_source.file.items.extend(module.file.items);
+        }
+        Ok(crate_source)
+    }
+
     /// The file's inner doc comment (`//!`), as Markdown.
     pub(crate) fn crate_docs(&self) -> String {
         docs(&self.file.attrs)

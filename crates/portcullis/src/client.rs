@@ -259,9 +259,9 @@ impl<P: Provider, A: UserAdapter> OAuthClient<P, A> {
         code: &str,
         code_verifier: Option<&str>,
     ) -> Result<Tokens, Error> {
-        let mut request = self
-            .oauth2
-            .exchange_code(AuthorizationCode::new(code.to_owned()));
+        let mut own = None;
+        let oauth2 = self.oauth2_for_request(&mut own)?;
+        let mut request = oauth2.exchange_code(AuthorizationCode::new(code.to_owned()));
         if let Some(verifier) = code_verifier {
             request = request.set_pkce_verifier(PkceCodeVerifier::new(verifier.to_owned()));
         }
@@ -284,13 +284,15 @@ impl<P: Provider, A: UserAdapter> OAuthClient<P, A> {
     /// [`Error::Request`] with [`Phase::UserInfo`]; [`Error::Config`] when the provider
     /// needs a user endpoint and the endpoints have none.
     pub async fn fetch_user(&self, tokens: &Tokens) -> Result<P::User, Error> {
-        self.fetch_user_with_nonce(tokens, None).await
+        self.fetch_user_from(tokens, None, None).await
     }
 
-    async fn fetch_user_with_nonce(
+    /// The user fetch of a sign-in: with the nonce and the callback it came from.
+    async fn fetch_user_from(
         &self,
         tokens: &Tokens,
         nonce: Option<&str>,
+        callback: Option<&CallbackParams>,
     ) -> Result<P::User, Error> {
         self.provider
             .fetch_user(UserRequest {
@@ -300,8 +302,49 @@ impl<P: Provider, A: UserAdapter> OAuthClient<P, A> {
                 tokens,
                 endpoints: &self.endpoints,
                 nonce,
+                callback,
             })
             .await
+    }
+
+    /// Exchanges the code, fetches the user, looks the user up.
+    async fn sign_in(
+        &self,
+        code: &str,
+        code_verifier: Option<&str>,
+        nonce: Option<&str>,
+        callback: Option<&CallbackParams>,
+    ) -> Result<ProviderSession<P::User, A>, Error> {
+        let tokens = self.exchange_code(code, code_verifier).await?;
+        let user = self
+            .fetch_user_from(&tokens, nonce, callback)
+            .await
+            .map_err(Error::after_code_exchange)?;
+        let key = Key::new(self.id.as_ref(), user.provider_user_id());
+        let existing_user = self.adapter.user_by_key(&key).await?;
+        Ok(ProviderSession::new(
+            &self.id,
+            user,
+            tokens,
+            existing_user,
+            self.adapter.clone(),
+        ))
+    }
+
+    /// The `oauth2` client for one request that authenticates the client: the one built
+    /// from the configuration, or one holding the provider's own secret
+    /// ([`Provider::client_secret`]), built in `own`.
+    fn oauth2_for_request<'a>(
+        &'a self,
+        own: &'a mut Option<Oauth2Client>,
+    ) -> Result<&'a Oauth2Client, Error> {
+        Ok(match self.provider.client_secret(&self.config.client_id)? {
+            Some(secret) => own.insert(
+                oauth2_client(&self.provider, &self.config, &self.endpoints)
+                    .set_client_secret(secret),
+            ),
+            None => &self.oauth2,
+        })
     }
 
     fn tokens(&self, phase: Phase, response: TokenResponse) -> Result<Tokens, Error> {
@@ -336,8 +379,9 @@ impl<P: Refresh, A: UserAdapter> OAuthClient<P, A> {
     /// sign in again.
     pub async fn refresh(&self, refresh_token: &RefreshToken) -> Result<Tokens, Error> {
         let http = self.http.for_oauth2(&self.id, Phase::Refresh);
+        let mut own = None;
         let response = self
-            .oauth2
+            .oauth2_for_request(&mut own)?
             .exchange_refresh_token(refresh_token)
             .request_async(&http)
             .await
@@ -381,7 +425,11 @@ impl<P: Revoke, A: UserAdapter> OAuthClient<P, A> {
         }
         let mut request = self.http.request(reqwest::Method::POST, url);
         let client_id = self.config.client_id.as_str();
-        match (&self.config.client_secret, self.provider.client_auth()) {
+        let provider_secret = self.provider.client_secret(client_id)?;
+        let client_secret = provider_secret
+            .as_ref()
+            .or(self.config.client_secret.as_ref());
+        match (client_secret, self.provider.client_auth()) {
             (Some(client_secret), ClientAuth::Basic) => {
                 let encode = |s: &str| {
                     url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()
@@ -516,8 +564,13 @@ impl<P: Provider, A: UserAdapter> OAuthProvider for OAuthClient<P, A> {
             .into());
         }
         let code = callback.code().ok_or(CallbackError::MissingCode)?;
-        self.validate_code(code, pending.code_verifier(), pending.nonce())
-            .await
+        self.sign_in(
+            code,
+            pending.code_verifier(),
+            pending.nonce(),
+            Some(callback),
+        )
+        .await
     }
 
     async fn validate_code(
@@ -526,20 +579,7 @@ impl<P: Provider, A: UserAdapter> OAuthProvider for OAuthClient<P, A> {
         code_verifier: Option<&str>,
         nonce: Option<&str>,
     ) -> Result<ProviderSession<P::User, A>, Error> {
-        let tokens = self.exchange_code(code, code_verifier).await?;
-        let user = self
-            .fetch_user_with_nonce(&tokens, nonce)
-            .await
-            .map_err(Error::after_code_exchange)?;
-        let key = Key::new(self.id.as_ref(), user.provider_user_id());
-        let existing_user = self.adapter.user_by_key(&key).await?;
-        Ok(ProviderSession::new(
-            &self.id,
-            user,
-            tokens,
-            existing_user,
-            self.adapter.clone(),
-        ))
+        self.sign_in(code, code_verifier, nonce, None).await
     }
 }
 

@@ -69,8 +69,8 @@ pub use provider::{
 pub use session::ProviderSession;
 pub use token::{IdToken, Tokens};
 
-/// Token types from the `oauth2` crate that appear in Portcullis' API.
-pub use oauth2::{AccessToken, RefreshToken, StandardRevocableToken};
+/// Token and secret types from the `oauth2` crate that appear in Portcullis' API.
+pub use oauth2::{AccessToken, ClientSecret, RefreshToken, StandardRevocableToken};
 /// The HTTP method type used by [`UserRequest::request`].
 pub use reqwest::Method;
 /// The URL type used throughout.

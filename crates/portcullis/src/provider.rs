@@ -9,6 +9,7 @@
 use std::fmt::Debug;
 
 use async_trait::async_trait;
+use oauth2::ClientSecret;
 use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -242,6 +243,26 @@ pub trait Provider: Send + Sync + 'static {
         Self::INFO.client_auth
     }
 
+    /// The client secret to authenticate with, for providers that make their own rather
+    /// than use the static one of [`ClientConfig`](crate::ClientConfig): Sign in with
+    /// Apple's is a short-lived ES256 JWT signed with the app's private key, naming
+    /// `client_id` as its subject.
+    ///
+    /// [`OAuthClient`](crate::OAuthClient) calls it before every request that
+    /// authenticates the client — code exchange, refresh, revocation — and sends the
+    /// secret it returns instead of the configuration's, the way
+    /// [`client_auth`](Self::client_auth) says. It runs on every such request: cache
+    /// what is costly to make. The default, `Ok(None)`, sends the configuration's secret
+    /// (none for a [public](crate::ClientConfig::public) client).
+    ///
+    /// # Errors
+    ///
+    /// An error fails the request before anything is sent.
+    fn client_secret(&self, client_id: &str) -> Result<Option<ClientSecret>, Error> {
+        let _ = client_id;
+        Ok(None)
+    }
+
     /// Extra parameters for the authorization URL (Google's `access_type`, Reddit's
     /// `duration`). Sent after the standard ones.
     fn authorization_params(&self) -> Vec<(&'static str, String)> {
@@ -270,6 +291,7 @@ pub struct UserRequest<'a> {
     pub(crate) tokens: &'a Tokens,
     pub(crate) endpoints: &'a Endpoints,
     pub(crate) nonce: Option<&'a str>,
+    pub(crate) callback: Option<&'a crate::callback::CallbackParams>,
 }
 
 impl<'a> UserRequest<'a> {
@@ -293,6 +315,14 @@ impl<'a> UserRequest<'a> {
     /// [`validate_code`](crate::OAuthProvider::validate_code).
     pub fn nonce(&self) -> Option<&'a str> {
         self.nonce
+    }
+
+    /// A provider-specific parameter of the callback this sign-in came from — Apple sends
+    /// the user's name as `user` only there, on the first sign-in. `None` when the
+    /// callback lacks it, or when the app called
+    /// [`validate_code`](crate::OAuthProvider::validate_code) directly.
+    pub fn callback_param(&self, name: &str) -> Option<&'a str> {
+        self.callback?.extra(name)
     }
 
     /// The shared HTTP client, for requests that carry no access token (a JWKS).

@@ -432,3 +432,49 @@ async fn a_server_that_always_sends_iss_must_send_it() {
         "{err:?}"
     );
 }
+
+/// A provider that, like Apple, learns part of the user only from the callback.
+struct NameFromCallback;
+
+#[async_trait::async_trait]
+impl Provider for NameFromCallback {
+    type User = portcullis_testkit::TestUser;
+    const INFO: portcullis::ProviderInfo = TestProvider::INFO;
+
+    async fn fetch_user(
+        &self,
+        request: portcullis::UserRequest<'_>,
+    ) -> Result<portcullis_testkit::TestUser, Error> {
+        let mut user: portcullis_testkit::TestUser =
+            request.get(request.userinfo_url()?.clone()).send().await?;
+        user.name = request.callback_param("user").map(str::to_owned);
+        Ok(user)
+    }
+}
+
+#[tokio::test]
+async fn provider_parameters_of_the_callback_reach_the_provider() {
+    let mut server = Server::new_async().await;
+    let client = OAuthClient::new(
+        NameFromCallback,
+        ClientConfig::new("cid", "csecret").redirect_uri("http://app.test/cb".parse().unwrap()),
+        MemoryAdapter::<String>::new(),
+    )
+    .unwrap()
+    .with_endpoints(TestProvider.endpoints().rebased(&server.url()).unwrap());
+    provider_serves(&mut server, r#"{"id":"u1"}"#).await;
+    let auth = client.authorization_url();
+    let params = portcullis::CallbackParams::from_query(&format!(
+        "code=c&state={}&user=Ada",
+        auth.pending.state()
+    ))
+    .unwrap();
+    let session = client
+        .validate_callback(&params, &auth.pending)
+        .await
+        .unwrap();
+    assert_eq!(session.provider_user.name.as_deref(), Some("Ada"));
+    // The bare flow has no callback.
+    let session = client.validate_code("c", Some("v"), None).await.unwrap();
+    assert_eq!(session.provider_user.name, None);
+}
