@@ -48,7 +48,8 @@
 //!   key — one request at a time, at most once per
 //!   [`OidcOptions::jwks_min_refresh_interval`].
 //! * Userinfo is fetched with the access token and merged into the ID token's claims
-//!   (userinfo wins, but its `sub` must be the token's); the result is an [`OidcUser`]
+//!   (userinfo wins, but its `sub` must be the token's, and the token's protocol claims
+//!   stay); the result is an [`OidcUser`]
 //!   whose [`Profile`](portcullis::Profile) has `email_verified` only when the issuer
 //!   says `true`.
 //! * Refresh ([`Refresh`](portcullis::Refresh)), revocation at the advertised
@@ -63,16 +64,29 @@
 //! own [`Provider`](portcullis::Provider) and `ProviderInfo`, holds an [`IdTokenVerifier`]
 //! (with its [`Jwks`] cache, built from [`OidcMetadata`] it knows or discovers), and in
 //! `fetch_user` calls [`IdTokenVerifier::verify_user_request`], then reads its typed
-//! claims with [`VerifiedIdToken::deserialize`].
+//! claims with [`VerifiedIdToken::deserialize`] — or, merged with the userinfo response,
+//! [`VerifiedIdToken::merge_userinfo_as`]. The serde helpers of [`claims`] read the
+//! shapes issuers really send (`email_verified: "true"`, `updated_at` as a date).
+//!
+//! [`domain_base_url`] reads the domain of an issuer whose endpoints are on it (an Auth0
+//! tenant, an Okta org) as users type it.
+//!
+//! Issuers that spell their identifier more than one way are verified with
+//! [`IdTokenVerifier::issuer_alias`] (Google's `accounts.google.com`); issuers whose
+//! identifier depends on the user, with [`IdTokenVerifier::issuer_from_claim`] (Microsoft
+//! Entra ID's `https://login.microsoftonline.com/{tid}/v2.0`).
 //!
 //! # Why `openidconnect`
 //!
-//! JWS verification (RSA, RSA-PSS, ECDSA P-256/P-384, EdDSA, HMAC), key selection from a
-//! JWK set and the standard claims are `openidconnect`'s, the most used and reviewed
-//! OpenID Connect crate in Rust. This crate adds what it leaves to its users: typed
-//! errors, the allow-list check before anything else, `azp`, leeway, a shared and
-//! rate-limited key cache, and requests through Portcullis' [`HttpClient`](portcullis::HttpClient)
-//! (its limits, tracing and errors) rather than through `openidconnect`'s own.
+//! JWS signature verification (RSA, RSA-PSS, ECDSA P-256/P-384, EdDSA, HMAC), JWK
+//! parsing and `at_hash` are `openidconnect`'s, the most used and reviewed OpenID
+//! Connect crate in Rust. This crate reads the token and its claims itself — so that an
+//! issuer need not be a URL, and a claim of the wrong type is named — and adds what
+//! `openidconnect` leaves to its users: typed errors, the allow-list check before
+//! anything else, key selection by `kid`, type, `use` and `alg` as OpenID Connect Core
+//! 1.0 §10.1 says, `azp`, leeway, a shared and rate-limited key cache, and requests
+//! through Portcullis' [`HttpClient`](portcullis::HttpClient) (its limits, tracing and
+//! errors) rather than through `openidconnect`'s own.
 //!
 //! # Features
 //!
@@ -83,7 +97,9 @@
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 mod algorithm;
+pub mod claims;
 mod clock;
+mod domain;
 mod jwks;
 mod metadata;
 mod provider;
@@ -92,6 +108,7 @@ mod verifier;
 
 pub use algorithm::Algorithm;
 pub use clock::Clock;
+pub use domain::domain_base_url;
 pub use jwks::Jwks;
 pub use metadata::OidcMetadata;
 pub use provider::{LogoutRequest, Oidc, OidcOptions};

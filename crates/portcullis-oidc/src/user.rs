@@ -1,7 +1,7 @@
 //! [`OidcUser`]: the signed-in user's claims, typed.
 
 use portcullis::{Profile, ProviderUser};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// The user an OpenID provider signed in: the standard claims of OpenID Connect Core 1.0
@@ -50,7 +50,7 @@ pub struct OidcUser {
     /// `"true"`/`"false"` (Cognito and others send strings).
     #[serde(
         default,
-        deserialize_with = "lenient_bool",
+        deserialize_with = "crate::claims::lenient_bool",
         skip_serializing_if = "Option::is_none"
     )]
     pub email_verified: Option<bool>,
@@ -72,7 +72,7 @@ pub struct OidcUser {
     /// Whether the issuer verified `phone_number`; a boolean or `"true"`/`"false"`.
     #[serde(
         default,
-        deserialize_with = "lenient_bool",
+        deserialize_with = "crate::claims::lenient_bool",
         skip_serializing_if = "Option::is_none"
     )]
     pub phone_number_verified: Option<bool>,
@@ -89,7 +89,7 @@ impl OidcUser {
     /// [`IdTokenError::Claim`](portcullis::IdTokenError::Claim) naming a standard claim
     /// that does not have its standard type.
     pub fn from_claims(claims: Map<String, Value>) -> Result<Self, portcullis::Error> {
-        crate::verifier::claims_as(Value::Object(claims))
+        crate::claims::from_map(claims)
     }
 
     /// The issuer (`iss`) that signed the user in, when the claims came from an ID token.
@@ -111,37 +111,16 @@ impl ProviderUser for OidcUser {
     }
 
     fn profile(&self) -> Profile {
-        let name = self.name.clone().or_else(|| {
-            let parts: Vec<&str> = [self.given_name.as_deref(), self.family_name.as_deref()]
-                .into_iter()
-                .flatten()
-                .collect();
-            (!parts.is_empty()).then(|| parts.join(" "))
-        });
+        let name = crate::claims::full_name(
+            self.name.as_deref(),
+            self.given_name.as_deref(),
+            self.family_name.as_deref(),
+        );
         Profile::new(self.sub.clone())
             .with_name(name)
             .with_username(self.preferred_username.clone())
             .with_email(self.email.clone(), self.email_verified == Some(true))
             .with_avatar_url(self.picture.clone())
-    }
-}
-
-/// `true`, `false`, `"true"`, `"false"` (any case) or `null`.
-fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum BoolOrString {
-        Bool(bool),
-        String(String),
-    }
-    match Option::<BoolOrString>::deserialize(d)? {
-        None => Ok(None),
-        Some(BoolOrString::Bool(b)) => Ok(Some(b)),
-        Some(BoolOrString::String(s)) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
-        Some(BoolOrString::String(s)) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
-        Some(BoolOrString::String(_)) => Err(serde::de::Error::custom(
-            "expected a boolean or \"true\"/\"false\"",
-        )),
     }
 }
 

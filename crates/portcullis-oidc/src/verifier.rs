@@ -1,27 +1,25 @@
 //! [`IdTokenVerifier`]: ID-token validation per OpenID Connect Core 1.0 §3.1.3.7, on
-//! top of `openidconnect`'s JWS verification, with a shared [`Jwks`] cache.
+//! top of `openidconnect`'s JWS signature verification, with a shared [`Jwks`] cache.
 
 use std::fmt;
-use std::time::{Duration, SystemTime};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, Utc};
-use openidconnect::core::{CoreIdToken, CoreIdTokenVerifier, CoreJsonWebKey};
+use openidconnect::core::{CoreJsonWebKey, CoreJsonWebKeySet, CoreJwsSigningAlgorithm};
 use openidconnect::{
-    AccessToken, AccessTokenHash, Audience, ClaimsVerificationError, ClientId, ClientSecret,
-    IssuerUrl, JsonWebKey, JsonWebKeySet, Nonce, NonceVerifier, SignatureVerificationError,
+    AccessToken, AccessTokenHash, ClientSecret, JsonWebKey, JsonWebKeyAlgorithm, JsonWebKeyUse,
+    JsonWebTokenType, JwsSigningAlgorithm, Nonce, NonceVerifier, SignatureVerificationError,
 };
 use portcullis::{Error, HttpClient, IdTokenError, UserRequest};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::algorithm::Algorithm;
+use crate::claims;
 use crate::clock::Clock;
 use crate::jwks::Jwks;
-
-/// Marks the `iat` check's failure, which `openidconnect` reports as an expiry.
-const ISSUED_IN_FUTURE: &str = "portcullis-oidc: iat in the future";
 
 /// Verifies ID tokens for one issuer (OpenID Connect Core 1.0 §3.1.3.7).
 ///
@@ -35,11 +33,17 @@ const ISSUED_IN_FUTURE: &str = "portcullis-oidc: iat in the future";
 /// What [`verify`](Self::verify) checks, in this order, each failure an
 /// [`IdTokenError`]:
 ///
-/// 1. a compact JWS (three parts, a JSON header and payload) — else `Malformed`; an
-///    encrypted token (JWE) is refused;
+/// 1. a compact JWS (three parts, a JSON header and payload, a base64url signature)
+///    without `cty` or `crit` headers and with a `typ`, if any, of `JWT` or `JOSE` — else
+///    `Malformed`; an encrypted token (JWE) is refused;
 /// 2. the header's `alg` is on the allow-list — else `Algorithm` (`none` never is);
-/// 3. `iss`, `sub`, `aud`, `exp` and `iat` are present with their types — else `Claim`;
-/// 4. `iss` is the issuer, exactly — else `Issuer`;
+/// 3. `iss`, `sub`, `aud`, `exp` and `iat` are present with their types, and every
+///    other standard claim present has its standard type (`email_verified` a boolean or
+///    `"true"`/`"false"`, `auth_time` a time, `amr` a list of strings, …) — else `Claim`
+///    naming it;
+/// 4. `iss` is the issuer or one of its [aliases](Self::issuer_alias), exactly, as
+///    strings — or, with [`issuer_from_claim`](Self::issuer_from_claim), the issuer
+///    chosen by the token's claim — else `Issuer`;
 /// 5. `aud` contains the client id, every other audience is trusted
 ///    ([`trust_audience`](Self::trust_audience)), and `azp`, required with several
 ///    audiences, is the client id — else `Audience`;
@@ -54,16 +58,30 @@ const ISSUED_IN_FUTURE: &str = "portcullis-oidc: iat in the future";
 /// 9. `at_hash`, when present and the access token is known, matches it — else
 ///    `Claim { claim: "at_hash" }`.
 ///
-/// No message ever contains the token.
+/// Steps 1–5 read the token before its signature is checked, and refuse it without a
+/// request; a token is accepted only once every step passed. No message ever contains
+/// the token.
 #[derive(Clone)]
 pub struct IdTokenVerifier {
     issuer: String,
+    issuer_aliases: Vec<String>,
+    issuer_from_claim: Option<IssuerFromClaim>,
     jwks: Jwks,
     algorithms: Vec<Algorithm>,
     leeway: Duration,
     clock: Clock,
     hmac_secret: Option<ClientSecret>,
     trusted_audiences: Vec<String>,
+}
+
+/// Maps a claim's value to the issuer a token with that value must have.
+type IssuerFn = dyn Fn(&str) -> Result<String, IdTokenError> + Send + Sync;
+
+/// The issuer a token must have, chosen by one of its claims.
+#[derive(Clone)]
+struct IssuerFromClaim {
+    claim: String,
+    issuer: Arc<IssuerFn>,
 }
 
 /// What an ID token is checked against besides the issuer: the client it must be meant
@@ -125,24 +143,11 @@ pub struct VerifiedIdToken {
     key_id: Option<String>,
 }
 
-/// Claims that describe the token rather than the user: userinfo never replaces them.
-const PROTOCOL_CLAIMS: &[&str] = &[
-    "sub",
-    "iss",
-    "aud",
-    "exp",
-    "iat",
-    "nbf",
-    "jti",
-    "nonce",
-    "azp",
-    "auth_time",
-    "acr",
-    "amr",
-    "at_hash",
-    "c_hash",
-    "sid",
-];
+/// Claims that describe the token or the authentication rather than the user: userinfo
+/// never replaces them.
+fn is_protocol_claim(name: &str) -> bool {
+    claims::TOKEN_CLAIMS.contains(&name) || ["sub", "auth_time", "acr", "amr"].contains(&name)
+}
 
 impl VerifiedIdToken {
     /// The subject (`sub`): the user's stable id at the issuer.
@@ -150,7 +155,8 @@ impl VerifiedIdToken {
         &self.subject
     }
 
-    /// The issuer (`iss`).
+    /// The issuer (`iss`), as the token spells it: the verifier's issuer or one of its
+    /// aliases.
     pub fn issuer(&self) -> &str {
         &self.issuer
     }
@@ -190,13 +196,15 @@ impl VerifiedIdToken {
         self.claims.get(name)
     }
 
-    /// The claims as `T`: a provider crate's typed claims.
+    /// The claims as `T`: a provider crate's typed claims. The helpers of
+    /// [`claims`](crate::claims) read the shapes issuers really send.
     ///
     /// # Errors
     ///
-    /// [`IdTokenError::Claim`] naming the first claim that does not fit `T`.
+    /// [`IdTokenError::Claim`] naming the first claim that does not fit `T` (never its
+    /// value).
     pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        claims_as(Value::Object(self.claims.clone()))
+        claims::from_map(self.claims.clone())
     }
 
     /// The claims, owned.
@@ -207,7 +215,8 @@ impl VerifiedIdToken {
     /// Merges a userinfo response into the token's claims (OpenID Connect Core 1.0
     /// §5.3.2): the userinfo's `sub` must be the token's, then its claims replace the
     /// token's of the same name — except the claims about the token itself (`iss`,
-    /// `aud`, `exp`, `nonce`, …), which stay the token's.
+    /// `aud`, `exp`, `nonce`, …) and the authentication (`auth_time`, `acr`, `amr`),
+    /// which stay the token's.
     ///
     /// Issuers that follow the spec closely (`oidc-provider`'s `conformIdTokenClaims`)
     /// put only `sub` and protocol claims in the ID token when an access token is issued
@@ -223,11 +232,38 @@ impl VerifiedIdToken {
         }
         let mut claims = self.claims;
         for (name, value) in userinfo {
-            if !PROTOCOL_CLAIMS.contains(&name.as_str()) {
+            if !is_protocol_claim(&name) {
                 claims.insert(name, value);
             }
         }
         Ok(claims)
+    }
+
+    /// [`merge_userinfo`](Self::merge_userinfo), then the merged claims as `T`: the user
+    /// of a provider crate whose issuer splits the claims between the ID token and
+    /// userinfo.
+    ///
+    /// ```
+    /// # use portcullis::{Error, UserRequest};
+    /// # use portcullis_oidc::IdTokenVerifier;
+    /// # use serde_json::{Map, Value};
+    /// # #[derive(serde::Deserialize)] struct AcmeUser { sub: String }
+    /// # async fn fetch_user(verifier: &IdTokenVerifier, request: UserRequest<'_>) -> Result<AcmeUser, Error> {
+    /// let verified = verifier.verify_user_request(&request).await?;
+    /// let userinfo: Map<String, Value> = request.get(request.userinfo_url()?.clone()).send().await?;
+    /// verified.merge_userinfo_as(userinfo)
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`IdTokenError::SubjectMismatch`] as [`merge_userinfo`](Self::merge_userinfo);
+    /// [`IdTokenError::Claim`] naming the first merged claim that does not fit `T`.
+    pub fn merge_userinfo_as<T: DeserializeOwned>(
+        self,
+        userinfo: Map<String, Value>,
+    ) -> Result<T, Error> {
+        claims::from_map(self.merge_userinfo(userinfo)?)
     }
 }
 
@@ -245,31 +281,19 @@ impl fmt::Debug for VerifiedIdToken {
     }
 }
 
-/// Deserializes claims into `T`, naming the offending claim but never its value.
-pub(crate) fn claims_as<T: DeserializeOwned>(claims: Value) -> Result<T, Error> {
-    serde_path_to_error::deserialize(claims).map_err(|e| {
-        let path = e.path().to_string();
-        let message = e.inner().to_string();
-        let claim = match message
-            .strip_prefix("missing field `")
-            .and_then(|rest| rest.split('`').next())
-        {
-            Some(missing) => missing.to_owned(),
-            None if path == "." => "(claims)".to_owned(),
-            None => path,
-        };
-        IdTokenError::Claim { claim }.into()
-    })
-}
-
-/// The token's header and payload, read before any verification.
+/// The token, read before any verification.
 struct Unverified {
     algorithm: Algorithm,
     key_id: Option<String>,
+    /// `header.payload`: what the signature covers.
+    signing_input: String,
+    signature: Vec<u8>,
     claims: Map<String, Value>,
     subject: String,
     issuer: String,
     audiences: Vec<String>,
+    expires_at: SystemTime,
+    issued_at: SystemTime,
 }
 
 /// Why one verification attempt failed: a key to look for, or a verdict.
@@ -284,6 +308,15 @@ impl From<IdTokenError> for Failure {
     }
 }
 
+/// The verdict of a last attempt: no matching key is then an unknown key.
+fn verdict(result: Result<VerifiedIdToken, Failure>) -> Result<VerifiedIdToken, Error> {
+    match result {
+        Ok(verified) => Ok(verified),
+        Err(Failure::Invalid(e)) => Err(e.into()),
+        Err(Failure::NoMatchingKey) => Err(IdTokenError::UnknownKey.into()),
+    }
+}
+
 impl IdTokenVerifier {
     /// The default allowed clock skew: 60 seconds.
     pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
@@ -293,6 +326,8 @@ impl IdTokenVerifier {
     pub fn new(issuer: impl Into<String>, jwks: Jwks) -> Self {
         IdTokenVerifier {
             issuer: issuer.into(),
+            issuer_aliases: Vec::new(),
+            issuer_from_claim: None,
             jwks,
             algorithms: vec![Algorithm::Rs256],
             leeway: Self::DEFAULT_LEEWAY,
@@ -300,6 +335,79 @@ impl IdTokenVerifier {
             hmac_secret: None,
             trusted_audiences: Vec::new(),
         }
+    }
+
+    /// Accepts `alias` too as the token's `iss`: another spelling of the same issuer that
+    /// the issuer documents, such as Google's `accounts.google.com` beside
+    /// `https://accounts.google.com`. Compared exactly, as a string: neither the issuer
+    /// nor its aliases are read as URLs. Errors keep naming the issuer given to
+    /// [`new`](Self::new).
+    ///
+    /// ```
+    /// use portcullis_oidc::{IdTokenVerifier, Jwks};
+    ///
+    /// let google = IdTokenVerifier::new(
+    ///     "https://accounts.google.com",
+    ///     Jwks::new("https://www.googleapis.com/oauth2/v3/certs".parse()?),
+    /// )
+    /// .issuer_alias("accounts.google.com");
+    /// assert_eq!(google.issuer_aliases(), ["accounts.google.com"]);
+    /// # Ok::<(), url::ParseError>(())
+    /// ```
+    #[must_use]
+    pub fn issuer_alias(mut self, alias: impl Into<String>) -> Self {
+        self.issuer_aliases.push(alias.into());
+        self
+    }
+
+    /// Chooses the issuer a token must have from its claim `claim`, for issuers whose
+    /// identifier depends on the user: Microsoft Entra ID's
+    /// `https://login.microsoftonline.com/{tid}/v2.0`, filled with the tenant of the
+    /// token's `tid`. Replaces the issuer given to [`new`](Self::new) (which then only
+    /// names the issuer, a template for instance, in [`issuer`](Self::issuer)) and its
+    /// aliases.
+    ///
+    /// The claim must be a non-empty string, else [`IdTokenError::Claim`] naming it.
+    /// `issuer` maps its value to the issuer the token's `iss` must then be, exactly, or
+    /// refuses it with its own error (a tenant that may not sign in:
+    /// [`IdTokenError::Issuer`]; a value of the wrong shape: [`IdTokenError::Claim`]).
+    ///
+    /// This is safe with an unverified claim. The claim is read before the signature is
+    /// checked, only to pick the issuer to compare `iss` with, so a token whose tenant
+    /// is refused costs no key set request; but a token is *accepted* only once its
+    /// signature — which covers the claim and `iss` alike — verifies with the issuer's
+    /// key. The claim of a [`VerifiedIdToken`] is thus the one the issuer signed, and
+    /// its `iss` is `issuer(claim)`. `issuer` must be a pure function of the value and
+    /// must not act on it otherwise: when it is called, the value is not verified yet.
+    ///
+    /// ```
+    /// use portcullis::IdTokenError;
+    /// use portcullis_oidc::{IdTokenVerifier, Jwks};
+    ///
+    /// let entra = IdTokenVerifier::new(
+    ///     "https://login.microsoftonline.com/{tenantid}/v2.0",
+    ///     Jwks::new("https://login.microsoftonline.com/common/discovery/v2.0/keys".parse()?),
+    /// )
+    /// .issuer_from_claim("tid", |tid| {
+    ///     if tid.len() == 36 && tid.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
+    ///         Ok(format!("https://login.microsoftonline.com/{tid}/v2.0"))
+    ///     } else {
+    ///         Err(IdTokenError::Claim { claim: "tid".to_owned() })
+    ///     }
+    /// });
+    /// assert_eq!(entra.issuer(), "https://login.microsoftonline.com/{tenantid}/v2.0");
+    /// # Ok::<(), url::ParseError>(())
+    /// ```
+    #[must_use]
+    pub fn issuer_from_claim<F>(mut self, claim: impl Into<String>, issuer: F) -> Self
+    where
+        F: Fn(&str) -> Result<String, IdTokenError> + Send + Sync + 'static,
+    {
+        self.issuer_from_claim = Some(IssuerFromClaim {
+            claim: claim.into(),
+            issuer: Arc::new(issuer),
+        });
+        self
     }
 
     /// The algorithms a token may be signed with. An empty list allows none.
@@ -344,9 +452,15 @@ impl IdTokenVerifier {
         self
     }
 
-    /// The issuer tokens must come from.
+    /// The issuer tokens must come from; with
+    /// [`issuer_from_claim`](Self::issuer_from_claim), what names it (a template).
     pub fn issuer(&self) -> &str {
         &self.issuer
+    }
+
+    /// The other spellings of the issuer accepted in `iss`.
+    pub fn issuer_aliases(&self) -> &[String] {
+        &self.issuer_aliases
     }
 
     /// The key set cache.
@@ -393,6 +507,29 @@ impl IdTokenVerifier {
         .await
     }
 
+    /// Verifies the ID token of a sign-in as [`verify_user_request`](Self::verify_user_request),
+    /// then fetches the userinfo endpoint with the access token and reads the token's
+    /// claims merged with its answer as `T`
+    /// ([`VerifiedIdToken::merge_userinfo_as`]): the whole `fetch_user` of a provider
+    /// whose issuer splits the user's claims between the two (Keycloak, Okta,
+    /// Salesforce). Userinfo is not requested unless the token verifies.
+    ///
+    /// # Errors
+    ///
+    /// As [`verify_user_request`](Self::verify_user_request); then [`Error::Config`] when
+    /// the provider has no userinfo endpoint, [`Error::Request`] when userinfo fails,
+    /// [`IdTokenError::SubjectMismatch`] when its `sub` is not the token's, and
+    /// [`IdTokenError::Claim`] naming the first merged claim that does not fit `T`.
+    pub async fn verify_user_request_with_userinfo<T: DeserializeOwned>(
+        &self,
+        request: &UserRequest<'_>,
+    ) -> Result<T, Error> {
+        let verified = self.verify_user_request(request).await?;
+        let userinfo: Map<String, Value> =
+            request.get(request.userinfo_url()?.clone()).send().await?;
+        verified.merge_userinfo_as(userinfo)
+    }
+
     /// Verifies `id_token` (see the [type's documentation](Self) for every check),
     /// fetching the issuer's keys through `http` when needed; `provider` names the
     /// provider in request errors.
@@ -409,35 +546,21 @@ impl IdTokenVerifier {
         checks: &IdTokenChecks<'_>,
     ) -> Result<VerifiedIdToken, Error> {
         let unverified = self.read(id_token, checks)?;
-        // The claims were read above; what fails here is a standard claim of the wrong
-        // type, which openidconnect reports with the value: say less.
-        let token: CoreIdToken = id_token.parse().map_err(|_| {
-            IdTokenError::Malformed("a claim does not have its standard type".to_owned())
-        })?;
         if unverified.algorithm.is_symmetric() {
-            return match self.check(&token, &unverified, checks, JsonWebKeySet::default()) {
-                Ok(verified) => Ok(verified),
-                Err(Failure::Invalid(e)) => Err(e.into()),
-                Err(Failure::NoMatchingKey) => Err(IdTokenError::UnknownKey.into()),
-            };
+            return verdict(self.check(&unverified, checks, &CoreJsonWebKeySet::new(Vec::new())));
         }
         let keys = self.jwks.current(http, provider).await?;
-        match self.check(&token, &unverified, checks, (*keys.keys).clone()) {
-            Ok(verified) => return Ok(verified),
-            Err(Failure::Invalid(e)) => return Err(e.into()),
+        match self.check(&unverified, checks, &keys.keys) {
             Err(Failure::NoMatchingKey) => {}
+            attempt => return verdict(attempt),
         }
         let Some(fresh) = self.jwks.refresh(http, provider, &keys).await? else {
             return Err(IdTokenError::UnknownKey.into());
         };
-        match self.check(&token, &unverified, checks, (*fresh.keys).clone()) {
-            Ok(verified) => Ok(verified),
-            Err(Failure::Invalid(e)) => Err(e.into()),
-            Err(Failure::NoMatchingKey) => Err(IdTokenError::UnknownKey.into()),
-        }
+        verdict(self.check(&unverified, checks, &fresh.keys))
     }
 
-    /// Steps 1–5: structure, algorithm, required claims, issuer, audience.
+    /// Steps 1–5: structure, algorithm, claims and their types, issuer, audience.
     fn read(&self, id_token: &str, checks: &IdTokenChecks<'_>) -> Result<Unverified, IdTokenError> {
         let malformed = |why: &str| IdTokenError::Malformed(why.to_owned());
         let parts: Vec<&str> = id_token.split('.').collect();
@@ -476,12 +599,14 @@ impl IdTokenVerifier {
             Some(Value::String(kid)) => Some(kid.clone()),
             Some(_) => return Err(malformed("the header's `kid` is not a string")),
         };
+        check_header(&header)?;
+        let signature = URL_SAFE_NO_PAD
+            .decode(parts[2])
+            .map_err(|_| malformed("the signature is not base64url"))?;
 
         let string = |name: &str| match payload.get(name) {
             Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
-            _ => Err(IdTokenError::Claim {
-                claim: name.to_owned(),
-            }),
+            _ => Err(claim(name)),
         };
         let issuer = string("iss")?;
         let subject = string("sub")?;
@@ -491,26 +616,29 @@ impl IdTokenVerifier {
                 .iter()
                 .map(|a| a.as_str().map(str::to_owned))
                 .collect::<Option<Vec<_>>>()
-                .ok_or_else(|| IdTokenError::Claim {
-                    claim: "aud".to_owned(),
-                })?,
-            _ => {
-                return Err(IdTokenError::Claim {
-                    claim: "aud".to_owned(),
-                });
-            }
+                .ok_or_else(|| claim("aud"))?,
+            _ => return Err(claim("aud")),
         };
-        for time in ["exp", "iat"] {
-            if !payload.get(time).is_some_and(Value::is_number) {
-                return Err(IdTokenError::Claim {
-                    claim: time.to_owned(),
-                });
-            }
-        }
+        let time = |name: &str| {
+            payload
+                .get(name)
+                .and_then(seconds)
+                .ok_or_else(|| claim(name))
+        };
+        let expires_at = time("exp")?;
+        let issued_at = time("iat")?;
+        check_claim_types(&payload)?;
 
-        if issuer != self.issuer {
+        let expected = match &self.issuer_from_claim {
+            Some(rule) => (rule.issuer)(&string(&rule.claim)?)?,
+            None if issuer == self.issuer || self.issuer_aliases.contains(&issuer) => {
+                issuer.clone()
+            }
+            None => self.issuer.clone(),
+        };
+        if issuer != expected {
             return Err(IdTokenError::Issuer {
-                expected: self.issuer.clone(),
+                expected,
                 found: printable(&issuer),
             });
         }
@@ -531,89 +659,79 @@ impl IdTokenVerifier {
         Ok(Unverified {
             algorithm,
             key_id,
+            signing_input: format!("{}.{}", parts[0], parts[1]),
+            signature,
             claims: payload,
             subject,
             issuer,
             audiences,
+            expires_at,
+            issued_at,
         })
     }
 
     /// Steps 6–9 with one key set: signature, time, nonce, `at_hash`.
     fn check(
         &self,
-        token: &CoreIdToken,
         unverified: &Unverified,
         checks: &IdTokenChecks<'_>,
-        keys: JsonWebKeySet<CoreJsonWebKey>,
+        keys: &CoreJsonWebKeySet,
     ) -> Result<VerifiedIdToken, Failure> {
-        let client_id = ClientId::new(checks.client_id.to_owned());
-        let issuer = IssuerUrl::new(self.issuer.clone())
-            .map_err(|_| IdTokenError::Malformed("the issuer is not a URL".to_owned()))?;
-        let verifier = match (&self.hmac_secret, unverified.algorithm.is_symmetric()) {
-            (Some(secret), true) => CoreIdTokenVerifier::new_confidential_client(
-                client_id,
-                secret.clone(),
-                issuer,
-                keys,
-            ),
-            (None, true) => {
-                return Err(IdTokenError::Algorithm(unverified.algorithm.to_string()).into());
+        let alg = unverified.algorithm.to_core();
+        let secret_key;
+        let key = if unverified.algorithm.is_symmetric() {
+            let secret = self
+                .hmac_secret
+                .as_ref()
+                .ok_or_else(|| IdTokenError::Algorithm(unverified.algorithm.to_string()))?;
+            secret_key = CoreJsonWebKey::new_symmetric(secret.secret().as_bytes().to_vec());
+            &secret_key
+        } else {
+            signing_key(keys, unverified.key_id.as_deref(), &alg)?
+        };
+        key.verify_signature(
+            &alg,
+            unverified.signing_input.as_bytes(),
+            &unverified.signature,
+        )
+        .map_err(|e| match e {
+            SignatureVerificationError::InvalidKey(_) => IdTokenError::UnknownKey,
+            SignatureVerificationError::DisallowedAlg(_)
+            | SignatureVerificationError::UnsupportedAlg(_) => {
+                IdTokenError::Algorithm(unverified.algorithm.to_string())
             }
-            (_, false) => CoreIdTokenVerifier::new_public_client(client_id, issuer, keys),
-        };
-        let trusted = self.trusted_audiences.clone();
-        let (clock, leeway) = (self.clock.clone(), self.leeway);
-        let (iat_clock, iat_leeway) = (self.clock.clone(), self.leeway);
-        let verifier = verifier
-            .set_allowed_algs(self.algorithms.iter().map(|a| a.to_core()))
-            .set_other_audience_verifier_fn(move |aud: &Audience| {
-                trusted.iter().any(|t| **aud == *t)
-            })
-            // `exp` passes while now − leeway < exp.
-            .set_time_fn(move || {
-                let now = clock.now();
-                DateTime::<Utc>::from(now.checked_sub(leeway).unwrap_or(now))
-            })
-            .set_issue_time_verifier_fn(move |iat| {
-                let now = iat_clock.now();
-                let latest = DateTime::<Utc>::from(now.checked_add(iat_leeway).unwrap_or(now));
-                if iat > latest {
-                    Err(ISSUED_IN_FUTURE.to_owned())
-                } else {
-                    Ok(())
-                }
-            });
-        let expected_nonce = checks.nonce.map(|n| Nonce::new(n.to_owned()));
-        let nonce_check = |found: Option<&Nonce>| match &expected_nonce {
-            Some(expected) => expected.verify(found),
-            None => Ok(()),
-        };
-        let claims = token
-            .claims(&verifier, nonce_check)
-            .map_err(|e| self.failure(e, unverified))?;
+            _ => IdTokenError::Signature,
+        })?;
 
-        if let (Some(access_token), Some(at_hash)) =
-            (checks.access_token, claims.access_token_hash())
-        {
-            let alg = unverified.algorithm.to_core();
-            let access_token = AccessToken::new(access_token.to_owned());
-            let computed = match &self.hmac_secret {
-                Some(secret) if unverified.algorithm.is_symmetric() => {
-                    let key = CoreJsonWebKey::new_symmetric(secret.secret().as_bytes().to_vec());
-                    AccessTokenHash::from_token(&access_token, &alg, &key)
-                }
-                _ => {
-                    let key = token
-                        .signing_key(&verifier)
-                        .map_err(|_| IdTokenError::UnknownKey)?;
-                    AccessTokenHash::from_token(&access_token, &alg, key)
-                }
-            };
-            if computed.ok().as_ref() != Some(at_hash) {
-                return Err(IdTokenError::Claim {
-                    claim: "at_hash".to_owned(),
-                }
-                .into());
+        // `exp` passes while now − leeway < exp; `iat` while iat ≤ now + leeway.
+        let now = self.clock.now();
+        if unverified.expires_at <= now.checked_sub(self.leeway).unwrap_or(now) {
+            return Err(IdTokenError::Expired.into());
+        }
+        if unverified.issued_at > now.checked_add(self.leeway).unwrap_or(now) {
+            return Err(IdTokenError::IssuedInFuture.into());
+        }
+
+        if let Some(expected) = checks.nonce {
+            let found = unverified
+                .claims
+                .get("nonce")
+                .and_then(Value::as_str)
+                .map(|nonce| Nonce::new(nonce.to_owned()));
+            // A comparison of hashes, in constant time for the nonce's length.
+            (&Nonce::new(expected.to_owned()))
+                .verify(found.as_ref())
+                .map_err(|_| IdTokenError::Nonce)?;
+        }
+
+        if let (Some(access_token), Some(at_hash)) = (
+            checks.access_token,
+            unverified.claims.get("at_hash").and_then(Value::as_str),
+        ) {
+            let computed =
+                AccessTokenHash::from_token(&AccessToken::new(access_token.to_owned()), &alg, key);
+            if computed.ok() != Some(AccessTokenHash::new(at_hash.to_owned())) {
+                return Err(claim("at_hash").into());
             }
         }
 
@@ -622,52 +740,11 @@ impl IdTokenVerifier {
             subject: unverified.subject.clone(),
             issuer: unverified.issuer.clone(),
             audiences: unverified.audiences.clone(),
-            expires_at: claims.expiration().into(),
-            issued_at: claims.issue_time().into(),
+            expires_at: unverified.expires_at,
+            issued_at: unverified.issued_at,
             algorithm: unverified.algorithm,
             key_id: unverified.key_id.clone(),
         })
-    }
-
-    fn failure(&self, error: ClaimsVerificationError, unverified: &Unverified) -> Failure {
-        use ClaimsVerificationError as C;
-        use SignatureVerificationError as S;
-        let error = match error {
-            C::SignatureVerification(S::NoMatchingKey) => return Failure::NoMatchingKey,
-            C::SignatureVerification(S::CryptoError(_) | S::Other(_)) => IdTokenError::Signature,
-            C::SignatureVerification(S::InvalidKey(_)) => IdTokenError::UnknownKey,
-            C::SignatureVerification(S::AmbiguousKeyId(_)) => IdTokenError::Malformed(
-                "the token names no `kid` and the issuer has several keys for its algorithm"
-                    .to_owned(),
-            ),
-            C::SignatureVerification(S::NoSignature) => IdTokenError::Algorithm("none".to_owned()),
-            C::SignatureVerification(S::DisallowedAlg(_) | S::UnsupportedAlg(_)) => {
-                IdTokenError::Algorithm(unverified.algorithm.to_string())
-            }
-            C::Expired(reason) if reason == ISSUED_IN_FUTURE => IdTokenError::IssuedInFuture,
-            C::Expired(_) => IdTokenError::Expired,
-            C::InvalidAudience(_) => IdTokenError::Audience,
-            C::InvalidIssuer(_) => IdTokenError::Issuer {
-                expected: self.issuer.clone(),
-                found: printable(&unverified.issuer),
-            },
-            C::InvalidNonce(_) => IdTokenError::Nonce,
-            C::InvalidSubject(_) => IdTokenError::Claim {
-                claim: "sub".to_owned(),
-            },
-            C::InvalidAuthContext(_) => IdTokenError::Claim {
-                claim: "acr".to_owned(),
-            },
-            C::InvalidAuthTime(_) => IdTokenError::Claim {
-                claim: "auth_time".to_owned(),
-            },
-            // `typ`, `cty` and `crit` headers it does not support; messages name the
-            // header value only.
-            C::Unsupported(reason) | C::Other(reason) => IdTokenError::Malformed(reason),
-            // `ClaimsVerificationError` is non-exhaustive.
-            _ => IdTokenError::Signature,
-        };
-        Failure::Invalid(error)
     }
 }
 
@@ -675,6 +752,11 @@ impl fmt::Debug for IdTokenVerifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("IdTokenVerifier")
             .field("issuer", &self.issuer)
+            .field("issuer_aliases", &self.issuer_aliases)
+            .field(
+                "issuer_from_claim",
+                &self.issuer_from_claim.as_ref().map(|rule| &rule.claim),
+            )
             .field("jwks", &self.jwks)
             .field("algorithms", &self.algorithms)
             .field("leeway", &self.leeway)
@@ -685,6 +767,153 @@ impl fmt::Debug for IdTokenVerifier {
             .field("trusted_audiences", &self.trusted_audiences)
             .finish_non_exhaustive()
     }
+}
+
+fn claim(name: &str) -> IdTokenError {
+    IdTokenError::Claim {
+        claim: name.to_owned(),
+    }
+}
+
+/// The JOSE header parameters a verifier must understand (RFC 7515 §4.1): `typ`, if
+/// any, says JWT; no `cty` (a nested token), no `crit` (extensions it does not know).
+fn check_header(header: &Map<String, Value>) -> Result<(), IdTokenError> {
+    match header.get("typ") {
+        None => {}
+        Some(Value::String(typ)) => {
+            let known = JsonWebTokenType::new(typ.clone())
+                .normalize()
+                .is_ok_and(|t| *t == "application/jwt" || *t == "application/jose");
+            if !known {
+                return Err(IdTokenError::Malformed(format!(
+                    "unsupported token type `{}`",
+                    printable(typ)
+                )));
+            }
+        }
+        Some(_) => {
+            return Err(IdTokenError::Malformed(
+                "the header's `typ` is not a string".to_owned(),
+            ));
+        }
+    }
+    if header.contains_key("cty") {
+        return Err(IdTokenError::Malformed(
+            "nested or content-typed tokens (`cty`) are not supported".to_owned(),
+        ));
+    }
+    if header.contains_key("crit") {
+        return Err(IdTokenError::Malformed(
+            "critical header parameters (`crit`) are not supported".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// The issuer's key for a token signed with `alg` naming `kid`, chosen as OpenID Connect
+/// Core 1.0 §10.1 says: the key with that `kid` (any key when the token names none) whose
+/// type fits the algorithm, whose `use`, if any, is signing and whose `alg`, if any, is
+/// the token's. One key must fit: none is a key to look for, several are ambiguous.
+fn signing_key<'k>(
+    keys: &'k CoreJsonWebKeySet,
+    kid: Option<&str>,
+    alg: &CoreJwsSigningAlgorithm,
+) -> Result<&'k CoreJsonWebKey, Failure> {
+    let fits = |key: &&CoreJsonWebKey| {
+        kid.is_none_or(|kid| key.key_id().is_some_and(|id| id.as_str() == kid))
+            && key.key_use().is_none_or(JsonWebKeyUse::allows_signature)
+            && alg.key_type().as_ref() == Some(key.key_type())
+            && match key.signing_alg() {
+                JsonWebKeyAlgorithm::Unspecified => true,
+                JsonWebKeyAlgorithm::Algorithm(key_alg) => key_alg == alg,
+                JsonWebKeyAlgorithm::Unsupported => false,
+            }
+    };
+    let mut candidates = keys.keys().iter().filter(fits);
+    match (candidates.next(), candidates.next()) {
+        (None, _) => Err(Failure::NoMatchingKey),
+        (Some(key), None) => Ok(key),
+        (Some(_), Some(_)) => Err(IdTokenError::Malformed(match kid {
+            None => "the token names no `kid` and the issuer has several keys for its algorithm"
+                .to_owned(),
+            Some(_) => {
+                "the issuer has several keys with the token's `kid` for its algorithm".to_owned()
+            }
+        })
+        .into()),
+    }
+}
+
+/// A NumericDate (RFC 7519 §2): seconds since the epoch, whole or not, as a time.
+fn seconds(value: &Value) -> Option<SystemTime> {
+    let Value::Number(number) = value else {
+        return None;
+    };
+    if let Some(secs) = number.as_u64() {
+        return UNIX_EPOCH.checked_add(Duration::from_secs(secs));
+    }
+    if let Some(secs) = number.as_i64() {
+        return UNIX_EPOCH.checked_sub(Duration::from_secs(secs.unsigned_abs()));
+    }
+    let secs = number.as_f64()?;
+    let offset = Duration::try_from_secs_f64(secs.abs()).ok()?;
+    if secs >= 0.0 {
+        UNIX_EPOCH.checked_add(offset)
+    } else {
+        UNIX_EPOCH.checked_sub(offset)
+    }
+}
+
+/// The fields of the `address` claim (OpenID Connect Core 1.0 §5.1.1), all strings.
+const ADDRESS_FIELDS: &[&str] = &[
+    "formatted",
+    "street_address",
+    "locality",
+    "region",
+    "postal_code",
+    "country",
+];
+
+/// Step 3: the other standard claims (OpenID Connect Core 1.0 §2 and §5.1) have their
+/// types, localized variants (`name#ja-Kana-JP`, §5.2) included; `null` stands for an
+/// absent claim. A claim of another type is `Claim` naming it, never showing its value.
+fn check_claim_types(payload: &Map<String, Value>) -> Result<(), IdTokenError> {
+    for (name, value) in payload {
+        let base = name.split_once('#').map_or(name.as_str(), |(base, _)| base);
+        let fits = value.is_null()
+            || match base {
+                "name" | "given_name" | "family_name" | "middle_name" | "nickname" | "profile"
+                | "picture" | "website" => value.is_string(),
+                // Only the claims above have localized variants.
+                _ if base.len() != name.len() => true,
+                "nonce" | "acr" | "at_hash" | "c_hash" | "preferred_username" | "email"
+                | "gender" | "birthdate" | "birthday" | "zoneinfo" | "locale" | "phone_number" => {
+                    value.is_string()
+                }
+                "email_verified" | "phone_number_verified" => claims::is_lenient_bool(value),
+                // Seconds, or an RFC 3339 date where issuers send one (Auth0's
+                // `updated_at`).
+                "auth_time" | "updated_at" => match value {
+                    Value::String(date) => chrono::DateTime::parse_from_rfc3339(date).is_ok(),
+                    number => seconds(number).is_some(),
+                },
+                "amr" => value
+                    .as_array()
+                    .is_some_and(|methods| methods.iter().all(Value::is_string)),
+                "address" => value.as_object().is_some_and(|address| {
+                    ADDRESS_FIELDS.iter().all(|field| {
+                        address
+                            .get(*field)
+                            .is_none_or(|v| v.is_null() || v.is_string())
+                    })
+                }),
+                _ => true,
+            };
+        if !fits {
+            return Err(claim(name));
+        }
+    }
+    Ok(())
 }
 
 /// An attacker-chosen string fit for an error message: short, printable.
@@ -698,4 +927,88 @@ fn printable(value: &str) -> String {
         out.push('…');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn types(claims: Value) -> Result<(), IdTokenError> {
+        check_claim_types(claims.as_object().unwrap())
+    }
+
+    #[test]
+    fn standard_claims_of_another_type_are_named() {
+        types(json!({
+            "name": "Jane", "name#ja-Kana-JP": "ジェーン", "email": "j@example.com",
+            "email_verified": "true", "phone_number_verified": false, "auth_time": 1_700_000_000,
+            "updated_at": "2024-05-02T09:13:48.321Z", "amr": ["pwd", "mfa"],
+            "address": {"country": "FR", "extra": 1}, "picture": null, "custom": {"any": 1},
+            "x#y": 2,
+        }))
+        .unwrap();
+        for (name, value) in [
+            ("email_verified", json!("yes")),
+            ("phone_number_verified", json!(1)),
+            ("email", json!(["j@example.com"])),
+            ("name#fr", json!(7)),
+            ("auth_time", json!("yesterday")),
+            ("updated_at", json!(true)),
+            ("amr", json!("pwd")),
+            ("amr", json!(["pwd", 1])),
+            ("address", json!("1 rue de la Paix")),
+            ("address", json!({"country": 33})),
+            ("nonce", json!(42)),
+            ("at_hash", json!({})),
+        ] {
+            assert_eq!(
+                types(json!({ name: value })),
+                Err(claim(name)),
+                "{name}: {value}"
+            );
+        }
+    }
+
+    #[test]
+    fn numeric_dates_whole_or_not() {
+        assert_eq!(
+            seconds(&json!(1_700_000_000)),
+            Some(UNIX_EPOCH + Duration::from_secs(1_700_000_000))
+        );
+        assert_eq!(
+            seconds(&json!(1.5)),
+            Some(UNIX_EPOCH + Duration::from_millis(1500))
+        );
+        assert_eq!(
+            seconds(&json!(-1)),
+            UNIX_EPOCH.checked_sub(Duration::from_secs(1))
+        );
+        assert_eq!(seconds(&json!("1700000000")), None);
+        assert_eq!(seconds(&json!(1e300)), None);
+    }
+
+    #[test]
+    fn headers_that_change_the_meaning_are_refused() {
+        let header = |value: Value| check_header(value.as_object().unwrap());
+        for ok in [
+            json!({"alg": "RS256"}),
+            json!({"alg": "RS256", "typ": "JWT"}),
+            json!({"alg": "RS256", "typ": "jwt"}),
+            json!({"alg": "RS256", "typ": "application/jose"}),
+        ] {
+            header(ok.clone()).unwrap_or_else(|e| panic!("{ok}: {e:?}"));
+        }
+        for bad in [
+            json!({"typ": "at+jwt"}),
+            json!({"typ": 1}),
+            json!({"cty": "JWT"}),
+            json!({"crit": ["exp"]}),
+        ] {
+            assert!(
+                matches!(header(bad.clone()), Err(IdTokenError::Malformed(_))),
+                "{bad}"
+            );
+        }
+    }
 }

@@ -5,10 +5,10 @@ mod common;
 
 use std::time::{Duration, SystemTime};
 
-use common::{CLIENT_ID, ManualClock, MockIssuer, Signer, claims, jwks, unix};
-use openidconnect::core::CoreJwsSigningAlgorithm;
+use common::{CLIENT_ID, ManualClock, MockIssuer, claims};
 use portcullis::{Error, HttpClient, IdTokenError, Phase};
 use portcullis_oidc::{Algorithm, IdTokenChecks, IdTokenVerifier, Jwks};
+use portcullis_testkit::jwt::{self, Signer, base64url, jwks, unix};
 use serde_json::{Value, json};
 
 const NONCE: &str = "n-0S6_WzA2Mj";
@@ -35,25 +35,20 @@ async fn verify(
         .await
 }
 
-/// The `IdTokenError` inside `result`; also checks that no message repeats the token.
+/// The `IdTokenError` inside `result` (see `jwt::id_token_error`); also checks that no
+/// message repeats the token.
 fn id_token_error<T: std::fmt::Debug>(result: Result<T, Error>, token: &str) -> IdTokenError {
-    match result {
-        Err(Error::IdToken(e)) => {
-            let error = Error::IdToken(e.clone());
-            for text in [error.to_string(), format!("{error:?}")] {
-                for part in token.split('.').filter(|p| p.len() > 8) {
-                    assert!(
-                        !text.contains(part),
-                        "the message repeats the token: {text}"
-                    );
-                }
-            }
-            assert_eq!(error.code(), "INVALID_ID_TOKEN");
-            assert!(!error.is_retryable());
-            e
+    let e = jwt::id_token_error(result);
+    let error = Error::IdToken(e.clone());
+    for text in [error.to_string(), format!("{error:?}")] {
+        for part in token.split('.').filter(|p| p.len() > 8) {
+            assert!(
+                !text.contains(part),
+                "the message repeats the token: {text}"
+            );
         }
-        other => panic!("expected an ID-token error, got {other:?}"),
     }
+    e
 }
 
 #[tokio::test]
@@ -149,21 +144,18 @@ async fn algorithms_outside_the_allow_list_are_refused_whatever_the_header_says(
     assert_eq!(e, IdTokenError::Algorithm("HS256".to_owned()));
 
     // RS384 with a genuine key, but only RS256 and EdDSA are allowed.
-    let rs384 = Signer::rsa_1()
-        .with_alg(CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha384)
-        .sign(&payload);
+    let rs384 = Signer::rsa_1().with_alg("RS384").sign(&payload);
     let e = id_token_error(verify(&verifier, &rs384, &checks()).await, &rs384);
     assert_eq!(e, IdTokenError::Algorithm("RS384".to_owned()));
 
     // An algorithm nobody knows.
-    let odd = rsa.sign_raw(&json!({"alg": "XS999", "kid": "rsa-1"}), &payload);
+    let odd = rsa.sign_with_header(&json!({"alg": "XS999", "kid": "rsa-1"}), &payload);
     let e = id_token_error(verify(&verifier, &odd, &checks()).await, &odd);
     assert_eq!(e, IdTokenError::Algorithm("XS999".to_owned()));
 }
 
 fn base64_url(value: &Value) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value.to_string())
+    base64url(value.to_string().as_bytes())
 }
 
 #[tokio::test]
@@ -178,8 +170,7 @@ async fn a_tampered_token_or_a_wrong_key_fails_the_signature() {
     let token = rsa_1.sign(&payload);
     let mut tampered_claims = payload.clone();
     tampered_claims["sub"] = json!("someone-else");
-    let parts: Vec<&str> = token.split('.').collect();
-    let tampered = format!("{}.{}.{}", parts[0], base64_url(&tampered_claims), parts[2]);
+    let tampered = jwt::tamper(&token, &tampered_claims);
     let e = id_token_error(verify(&verifier, &tampered, &checks()).await, &tampered);
     assert_eq!(e, IdTokenError::Signature);
 
@@ -490,4 +481,193 @@ async fn key_set_failures_are_request_errors() {
         other => panic!("{other:?}"),
     }
     assert!(!verifier.jwks().is_loaded());
+}
+
+#[tokio::test]
+async fn issuer_aliases_are_other_spellings_compared_as_strings() {
+    let mut issuer = MockIssuer::start().await;
+    let signer = Signer::rsa_1();
+    let _jwks = issuer.mock_jwks(jwks(&[&signer]), 1).await;
+    let iss = issuer.issuer();
+    // A scheme-less spelling, as Google documents `accounts.google.com`: not a URL.
+    let alias = iss.trim_start_matches("http://").to_owned();
+    let verifier = verifier(&issuer).issuer_alias(alias.clone());
+    assert_eq!(verifier.issuer_aliases(), std::slice::from_ref(&alias));
+
+    for spelling in [iss.clone(), alias.clone()] {
+        let token = signer.sign(&with(claims(&iss, NONCE), &json!({"iss": spelling})));
+        let verified = verify(&verifier, &token, &checks()).await.unwrap();
+        assert_eq!(verified.issuer(), spelling, "the token's own spelling");
+    }
+
+    // Anything else is still another issuer, named against the issuer itself.
+    for other in [
+        format!("{alias}/"),
+        format!("https://{alias}"),
+        format!(" {alias}"),
+        "accounts.google.com".to_owned(),
+    ] {
+        let token = signer.sign(&with(claims(&iss, NONCE), &json!({"iss": other})));
+        let e = id_token_error(verify(&verifier, &token, &checks()).await, &token);
+        assert_eq!(
+            e,
+            IdTokenError::Issuer {
+                expected: iss.clone(),
+                found: other.clone()
+            },
+            "{other}"
+        );
+    }
+
+    // Without the alias, the scheme-less spelling is refused as another issuer.
+    let token = signer.sign(&with(claims(&iss, NONCE), &json!({"iss": alias})));
+    let e = id_token_error(
+        verify(&self::verifier(&issuer), &token, &checks()).await,
+        &token,
+    );
+    assert_eq!(
+        e,
+        IdTokenError::Issuer {
+            expected: iss.clone(),
+            found: alias
+        }
+    );
+}
+
+/// A verifier whose issuer is `{iss}/tenants/{tenant}`, the tenant from the `tenant`
+/// claim; tenant `blocked` may not sign in, and a tenant is lowercase letters.
+fn tenant_verifier(issuer: &MockIssuer) -> IdTokenVerifier {
+    let base = issuer.issuer();
+    verifier(issuer).issuer_from_claim("tenant", move |tenant| {
+        if !tenant.bytes().all(|b| b.is_ascii_lowercase()) {
+            return Err(IdTokenError::Claim {
+                claim: "tenant".to_owned(),
+            });
+        }
+        if tenant == "blocked" {
+            return Err(IdTokenError::Issuer {
+                expected: format!("{base}/tenants/{{tenant}} but not blocked"),
+                found: format!("{base}/tenants/{tenant}"),
+            });
+        }
+        Ok(format!("{base}/tenants/{tenant}"))
+    })
+}
+
+#[tokio::test]
+async fn an_issuer_chosen_by_a_claim_is_compared_then_signed() {
+    let mut issuer = MockIssuer::start().await;
+    let signer = Signer::rsa_1();
+    let jwks_mock = issuer.mock_jwks(jwks(&[&signer]), 1).await;
+    let verifier = tenant_verifier(&issuer);
+    let base = issuer.issuer();
+    let for_tenant = |tenant: &str| {
+        with(
+            claims(&format!("{base}/tenants/{tenant}"), NONCE),
+            &json!({"tenant": tenant}),
+        )
+    };
+
+    let acme = signer.sign(&for_tenant("acme"));
+    let verified = verify(&verifier, &acme, &checks()).await.unwrap();
+    assert_eq!(verified.issuer(), format!("{base}/tenants/acme"));
+    assert_eq!(verified.claim("tenant"), Some(&json!("acme")));
+
+    // `iss` of another tenant than the claim's; the verifier's own issuer: refused.
+    for iss in [format!("{base}/tenants/other"), base.clone()] {
+        let token = signer.sign(&with(for_tenant("acme"), &json!({"iss": iss})));
+        let e = id_token_error(verify(&verifier, &token, &checks()).await, &token);
+        assert_eq!(
+            e,
+            IdTokenError::Issuer {
+                expected: format!("{base}/tenants/acme"),
+                found: iss.clone()
+            },
+            "{iss}"
+        );
+    }
+
+    // The claim missing, empty, not a string, or refused by the function.
+    for (tenant, expected) in [
+        (Value::Null, claim("tenant")),
+        (json!(""), claim("tenant")),
+        (json!(7), claim("tenant")),
+        (json!("ACME"), claim("tenant")),
+        (
+            json!("blocked"),
+            IdTokenError::Issuer {
+                expected: format!("{base}/tenants/{{tenant}} but not blocked"),
+                found: format!("{base}/tenants/blocked"),
+            },
+        ),
+    ] {
+        let token = signer.sign(&with(for_tenant("x"), &json!({"tenant": tenant})));
+        let e = id_token_error(verify(&verifier, &token, &checks()).await, &token);
+        assert_eq!(e, expected, "{tenant}");
+    }
+
+    // Another tenant and its issuer pasted into a signed token: the claim picked the
+    // issuer, but the signature does not cover them.
+    let forged = jwt::tamper(&acme, &for_tenant("evil"));
+    let e = id_token_error(verify(&verifier, &forged, &checks()).await, &forged);
+    assert_eq!(e, IdTokenError::Signature);
+    jwks_mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn a_refused_claim_costs_no_key_set_request() {
+    let mut issuer = MockIssuer::start().await;
+    let signer = Signer::rsa_1();
+    let jwks_mock = issuer.mock_jwks(jwks(&[&signer]), 0).await;
+    let verifier = tenant_verifier(&issuer);
+    let token = signer.sign(&with(
+        claims(&format!("{}/tenants/blocked", issuer.issuer()), NONCE),
+        &json!({"tenant": "blocked"}),
+    ));
+    let e = id_token_error(verify(&verifier, &token, &checks()).await, &token);
+    assert!(matches!(e, IdTokenError::Issuer { .. }), "{e:?}");
+
+    // Nor does a standard claim of the wrong type: it is named, not called malformed.
+    let verifier = self::verifier(&issuer);
+    for (name, value) in [
+        ("email_verified", json!("yes")),
+        ("phone_number_verified", json!(0)),
+        ("auth_time", json!("just now")),
+        ("name", json!({"first": "Jane"})),
+        ("nonce", json!(["n-0S6_WzA2Mj"])),
+    ] {
+        let mut payload = claims(&issuer.issuer(), NONCE);
+        payload[name] = value.clone();
+        let token = signer.sign(&payload);
+        let e = id_token_error(verify(&verifier, &token, &checks()).await, &token);
+        assert_eq!(e, claim(name), "{name}: {value}");
+    }
+    jwks_mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn headers_a_verifier_cannot_honour_are_refused_before_any_request() {
+    let mut issuer = MockIssuer::start().await;
+    let signer = Signer::rsa_1();
+    let jwks_mock = issuer.mock_jwks(jwks(&[&signer]), 1).await;
+    let verifier = verifier(&issuer);
+    let payload = claims(&issuer.issuer(), NONCE);
+    for header in [
+        json!({"alg": "RS256", "kid": "rsa-1", "typ": "at+jwt"}),
+        json!({"alg": "RS256", "kid": "rsa-1", "cty": "JWT"}),
+        json!({"alg": "RS256", "kid": "rsa-1", "crit": ["exp"], "exp": 1}),
+    ] {
+        let token = signer.sign_with_header(&header, &payload);
+        let e = id_token_error(verify(&verifier, &token, &checks()).await, &token);
+        assert!(matches!(e, IdTokenError::Malformed(_)), "{header}: {e:?}");
+    }
+    // Without `typ`, or with the media type spelled out, the token verifies.
+    for header in [
+        json!({"alg": "RS256", "kid": "rsa-1"}),
+        json!({"alg": "RS256", "kid": "rsa-1", "typ": "application/jwt"}),
+    ] {
+        let token = signer.sign_with_header(&header, &payload);
+        verify(&verifier, &token, &checks()).await.unwrap();
+    }
+    jwks_mock.assert_async().await;
 }

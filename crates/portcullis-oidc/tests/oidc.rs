@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{CLIENT_ID, CLIENT_SECRET, MockIssuer, REDIRECT, Signer, claims, jwks};
+use common::{CLIENT_ID, CLIENT_SECRET, MockIssuer, REDIRECT, claims};
 use mockito::Matcher;
 use portcullis::{
     CallbackError, CallbackParams, ClientAuth, ClientConfig, Error, HttpClient, IdTokenError,
@@ -12,6 +12,7 @@ use portcullis::{
     USER_AGENT,
 };
 use portcullis_oidc::{Algorithm, LogoutRequest, Oidc, OidcMetadata, OidcOptions, OidcUser};
+use portcullis_testkit::jwt::{Signer, jwks};
 use portcullis_testkit::{basic_auth, callback_for, form_is, query_of, s256_challenge};
 use serde_json::{Value, json};
 

@@ -10,6 +10,9 @@
 //! * [`MockProvider`] — an in-process OAuth 2.0 authorization server for
 //!   [`TestProvider`], to sign in without the internet from tests or a browser
 //!   ([`mock`]);
+//! * [`jwt`] — ID tokens signed as an issuer signs them: a [`jwt::Signer`] over the
+//!   embedded test keys, the key set it publishes, forgeries, and the `IdTokenError` of
+//!   a sign-in that must fail;
 //! * [`hostile`] — a raw TCP server that misbehaves (drips, resets, redirects, …) and
 //!   the fault matrix that runs every such fault against a phase of the flow;
 //! * [`store::behaves_like_a_store`] — the behaviour suite every `UserAdapter` passes;
@@ -18,6 +21,7 @@
 #![forbid(unsafe_code)]
 
 pub mod hostile;
+pub mod jwt;
 pub mod mock;
 pub mod postgres;
 pub mod store;
@@ -168,28 +172,36 @@ pub fn callback_for(authorization: &AuthorizationUrl, code: &str) -> CallbackPar
 /// without padding.
 pub fn s256_challenge(verifier: &str) -> String {
     use sha2::Digest;
-    base64(&sha2::Sha256::digest(verifier.as_bytes()))
-        .trim_end_matches('=')
-        .replace('+', "-")
-        .replace('/', "_")
+    jwt::base64url(&sha2::Sha256::digest(verifier.as_bytes()))
 }
 
-/// Standard base64 with padding, written out here so tests check our Basic header
-/// against an encoder that is not the one under test.
+/// The standard base64 alphabet (RFC 4648 §4).
+const STANDARD_ALPHABET: &[u8; 64] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+/// The URL- and filename-safe alphabet (RFC 4648 §5).
+const URL_SAFE_ALPHABET: &[u8; 64] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// Standard base64 with padding, for the Basic header.
 fn base64(input: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    base64_encode(input, STANDARD_ALPHABET, true)
+}
+
+/// Base64 (RFC 4648) with `alphabet`, padded with `=` or not: written out here so tests
+/// check what the code under test encodes against an encoder that is not its own.
+fn base64_encode(input: &[u8], alphabet: &[u8; 64], pad: bool) -> String {
     let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
     for chunk in input.chunks(3) {
         let b = [
             chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
         ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i)) as usize & 63] as char);
-            } else {
+                out.push(char::from(alphabet[(n >> (18 - 6 * i)) as usize & 63]));
+            } else if pad {
                 out.push('=');
             }
         }

@@ -1,140 +1,20 @@
-//! Shared by the test binaries: keys that sign ID tokens the way an issuer does, a mock
-//! issuer, and a clock the tests move by hand.
+//! Shared by the test binaries: a mock issuer, the claims of its tokens, and a clock the
+//! tests move by hand. Tokens are signed with `portcullis_testkit::jwt`.
 
 // Each test binary uses part of this module.
 #![allow(dead_code, unreachable_pub)]
 
-pub mod keys;
-
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use mockito::{Mock, Server, ServerGuard};
-use openidconnect::core::{
-    CoreEdDsaPrivateSigningKey, CoreHmacKey, CoreJsonWebKey, CoreJwsSigningAlgorithm,
-    CoreRsaPrivateSigningKey,
-};
-use openidconnect::{AccessToken, AccessTokenHash, JsonWebKeyId, PrivateSigningKey};
 use portcullis_oidc::Clock;
+use portcullis_testkit::jwt::unix;
 use serde_json::{Value, json};
 
 pub const CLIENT_ID: &str = "portcullis-test-client";
 pub const CLIENT_SECRET: &str = "s3cr3t-client";
 pub const REDIRECT: &str = "http://localhost:3000/login/oidc/callback";
-
-/// A key that signs tokens, with the algorithm and `kid` it signs them with.
-pub struct Signer {
-    key: Box<dyn PrivateSigningKey<VerificationKey = CoreJsonWebKey> + Send + Sync>,
-    alg: CoreJwsSigningAlgorithm,
-    kid: Option<String>,
-}
-
-impl Signer {
-    pub fn rsa_1() -> Self {
-        Self::rsa(keys::RSA_1, "rsa-1")
-    }
-
-    pub fn rsa_2() -> Self {
-        Self::rsa(keys::RSA_2, "rsa-2")
-    }
-
-    fn rsa(pem: &str, kid: &str) -> Self {
-        Signer {
-            key: Box::new(
-                CoreRsaPrivateSigningKey::from_pem(pem, Some(JsonWebKeyId::new(kid.to_owned())))
-                    .unwrap(),
-            ),
-            alg: CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
-            kid: Some(kid.to_owned()),
-        }
-    }
-
-    pub fn ed25519() -> Self {
-        Signer {
-            key: Box::new(
-                CoreEdDsaPrivateSigningKey::from_ed25519_pem(
-                    keys::ED25519,
-                    Some(JsonWebKeyId::new("ed-1".to_owned())),
-                )
-                .unwrap(),
-            ),
-            alg: CoreJwsSigningAlgorithm::EdDsa,
-            kid: Some("ed-1".to_owned()),
-        }
-    }
-
-    pub fn hmac(secret: &str) -> Self {
-        Signer {
-            key: Box::new(CoreHmacKey::new(secret.as_bytes())),
-            alg: CoreJwsSigningAlgorithm::HmacSha256,
-            kid: None,
-        }
-    }
-
-    /// The same key, signing with another algorithm.
-    pub fn with_alg(mut self, alg: CoreJwsSigningAlgorithm) -> Self {
-        self.alg = alg;
-        self
-    }
-
-    /// The same key, naming another `kid` (or none) in its tokens' headers.
-    pub fn with_kid(mut self, kid: Option<&str>) -> Self {
-        self.kid = kid.map(str::to_owned);
-        self
-    }
-
-    /// The public key as the issuer's JWKS lists it.
-    pub fn jwk(&self) -> Value {
-        serde_json::to_value(self.key.as_verification_key()).unwrap()
-    }
-
-    /// A JWS with exactly this header and payload.
-    pub fn sign_raw(&self, header: &Value, payload: &Value) -> String {
-        let input = format!(
-            "{}.{}",
-            URL_SAFE_NO_PAD.encode(header.to_string()),
-            URL_SAFE_NO_PAD.encode(payload.to_string())
-        );
-        let signature = self.key.sign(&self.alg, input.as_bytes()).unwrap();
-        format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
-    }
-
-    /// The header this signer puts on its tokens.
-    pub fn header(&self) -> Value {
-        let mut header = json!({"alg": serde_json::to_value(&self.alg).unwrap(), "typ": "JWT"});
-        if let Some(kid) = &self.kid {
-            header["kid"] = json!(kid);
-        }
-        header
-    }
-
-    /// An ID token with these claims.
-    pub fn sign(&self, claims: &Value) -> String {
-        self.sign_raw(&self.header(), claims)
-    }
-
-    /// The `at_hash` of `access_token` for this signer's algorithm.
-    pub fn at_hash(&self, access_token: &str) -> String {
-        AccessTokenHash::from_token(
-            &AccessToken::new(access_token.to_owned()),
-            &self.alg,
-            &self.key.as_verification_key(),
-        )
-        .unwrap()
-        .to_string()
-    }
-}
-
-/// A JWKS document with these signers' public keys.
-pub fn jwks(signers: &[&Signer]) -> String {
-    json!({"keys": signers.iter().map(|s| s.jwk()).collect::<Vec<_>>()}).to_string()
-}
-
-pub fn unix(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH).unwrap().as_secs()
-}
 
 /// Valid claims for `issuer`: audience [`CLIENT_ID`], issued now, valid ten minutes.
 pub fn claims(issuer: &str, nonce: &str) -> Value {

@@ -83,7 +83,6 @@
 //! embedded in this crate — public, so trust them in tests only.
 
 mod handlers;
-mod keys;
 mod oidc;
 mod page;
 

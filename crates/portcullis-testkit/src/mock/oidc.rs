@@ -3,12 +3,10 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use openidconnect::core::{CoreJwsSigningAlgorithm, CoreRsaPrivateSigningKey};
-use openidconnect::{AccessToken, AccessTokenHash, JsonWebKeyId, PrivateSigningKey};
 use serde_json::{Value, json};
 
-use super::keys::TEST_KEYS;
 use super::{ID_TOKEN_LIFETIME_SECS, MockUser};
+use crate::jwt::Signer;
 
 /// The scopes the discovery document lists. Any other scope is accepted too, and none
 /// changes which claims are served.
@@ -45,17 +43,16 @@ pub(super) struct Oidc {
 struct SigningKey {
     /// 1 at start, bumped by every rotation; names the key (`kid`).
     generation: u64,
-    key: CoreRsaPrivateSigningKey,
+    signer: Signer,
 }
 
 impl SigningKey {
+    /// The test RSA keys in turn, under a new `kid` each time round.
     fn at(generation: u64) -> Self {
-        let pem = TEST_KEYS[((generation - 1) % TEST_KEYS.len() as u64) as usize];
-        let kid = JsonWebKeyId::new(format!("mock-key-{generation}"));
+        let number = (generation - 1) % Signer::RSA_KEYS as u64 + 1;
         SigningKey {
             generation,
-            key: CoreRsaPrivateSigningKey::from_pem(pem, Some(kid))
-                .expect("the embedded test keys are valid PKCS#1 PEM"),
+            signer: Signer::rsa_key(number as usize, format!("mock-key-{generation}")),
         }
     }
 }
@@ -109,8 +106,7 @@ impl Oidc {
 
     /// The key set (RFC 7517 §5): the current key's public half.
     pub(super) fn jwks(&self) -> Value {
-        let mut jwk =
-            serde_json::to_value(self.key.key.as_verification_key()).expect("a JWK serializes");
+        let mut jwk = self.key.signer.jwk();
         jwk["alg"] = json!("RS256");
         json!({ "keys": [jwk] })
     }
@@ -131,13 +127,6 @@ impl Oidc {
             .duration_since(UNIX_EPOCH)
             .map_err(|e| e.to_string())?
             .as_secs();
-        let alg = CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256;
-        let at_hash = AccessTokenHash::from_token(
-            &AccessToken::new(access_token.to_owned()),
-            &alg,
-            &self.key.key.as_verification_key(),
-        )
-        .map_err(|e| e.to_string())?;
         let mut claims = json!({
             "iss": self.issuer,
             "sub": user.id,
@@ -145,7 +134,7 @@ impl Oidc {
             "exp": now + ID_TOKEN_LIFETIME_SECS,
             "iat": now,
             "auth_time": auth_time,
-            "at_hash": at_hash.to_string(),
+            "at_hash": self.key.signer.at_hash(access_token),
         });
         if let Some(nonce) = nonce {
             claims["nonce"] = json!(nonce);
@@ -156,20 +145,9 @@ impl Oidc {
                 .expect("an object")
                 .extend(profile.into_iter().filter(|(name, _)| name != "sub"));
         }
-        // A compact JWS (RFC 7515 §7.1), written out so that the claims are exactly
-        // the ones above (`aud` a string, as most issuers send one audience).
-        let header = json!({ "alg": "RS256", "typ": "JWT", "kid": self.key_id() });
-        let input = format!(
-            "{}.{}",
-            base64url(header.to_string().as_bytes()),
-            base64url(claims.to_string().as_bytes())
-        );
-        let signature = self
-            .key
-            .key
-            .sign(&alg, input.as_bytes())
-            .map_err(|e| e.to_string())?;
-        Ok(format!("{input}.{}", base64url(&signature)))
+        // A compact JWS (RFC 7515 §7.1) of exactly the claims above (`aud` a string, as
+        // most issuers send one audience), RS256 under the current `kid`.
+        Ok(self.key.signer.sign(&claims))
     }
 }
 
@@ -187,31 +165,13 @@ pub(super) fn user_claims(user: &MockUser) -> Value {
     claims
 }
 
-/// Base64url without padding (RFC 4648 §5), as JWS uses it.
-fn base64url(input: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
-    for chunk in input.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..=chunk.len() {
-            out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn every_embedded_key_parses_and_they_differ() {
-        let keys: Vec<Value> = (1..=TEST_KEYS.len() as u64)
+    fn every_embedded_key_is_used_in_turn_and_they_differ() {
+        let keys: Vec<Value> = (1..=Signer::RSA_KEYS as u64)
             .map(|generation| {
                 let mut oidc = Oidc::new("http://127.0.0.1:1".to_owned());
                 for _ in 1..generation {
@@ -236,7 +196,7 @@ mod tests {
         assert_eq!(first["keys"][0]["alg"], "RS256");
         assert_eq!(first["keys"][0]["use"], "sig");
         assert_eq!(first["keys"][0]["kty"], "RSA");
-        for _ in 0..TEST_KEYS.len() {
+        for _ in 0..Signer::RSA_KEYS {
             oidc.rotate();
         }
         let again = oidc.jwks();
@@ -252,23 +212,6 @@ mod tests {
             user_claims(&MockUser::new("u").name("N").email("e@x.test", false)),
             json!({"sub": "u", "name": "N", "email": "e@x.test", "email_verified": false})
         );
-    }
-
-    #[test]
-    fn base64url_matches_rfc_4648_vectors() {
-        for (input, output) in [
-            ("", ""),
-            ("f", "Zg"),
-            ("fo", "Zm8"),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg"),
-            ("fooba", "Zm9vYmE"),
-            ("foobar", "Zm9vYmFy"),
-        ] {
-            assert_eq!(base64url(input.as_bytes()), output);
-        }
-        // The URL-safe alphabet: 0xfb 0xff → "-_8" rather than "+/8".
-        assert_eq!(base64url(&[0xfb, 0xff]), "-_8");
     }
 
     #[test]

@@ -41,8 +41,11 @@
 //! * The issuer: Entra ID's discovery document for `common` and `organizations` names the
 //!   template `https://login.microsoftonline.com/{tenantid}/v2.0`, and every token's
 //!   `iss` is that template filled with the tenant the user signed in to, which is also
-//!   the token's `tid`. So the token's `tid` (a GUID) is read first, the token must then
-//!   have exactly that issuer, and the signature covers both. The tenant decides which
+//!   the token's `tid`. So the token's `tid` (a GUID) picks the issuer the token must
+//!   then have exactly, and the token is accepted only once the signature, which covers
+//!   both, verifies
+//!   ([`IdTokenVerifier::issuer_from_claim`](portcullis_oidc::IdTokenVerifier::issuer_from_claim)).
+//!   The tenant decides which
 //!   `tid` may sign in: any (`common`), any but the personal-account tenant
 //!   [`CONSUMER_TENANT_ID`] (`organizations`), only that one (`consumers`), or the one
 //!   tenant given. Microsoft asks multi-tenant apps to restrict the tenants that may
@@ -79,14 +82,12 @@ use std::fmt;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use portcullis::{
     ClientAuth, Endpoints, Error, IdTokenError, Pkce, Profile, Provider, ProviderInfo,
     ProviderUser, Refresh, Url, UserRequest,
 };
-use portcullis_oidc::{Algorithm, Clock, IdTokenVerifier, Jwks};
-use serde::{Deserialize, Deserializer, Serialize};
+use portcullis_oidc::{Algorithm, Clock, IdTokenVerifier, Jwks, claims};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// The Microsoft identity platform's host.
@@ -227,43 +228,52 @@ impl AzureAd {
     pub fn key_set(&self) -> &Jwks {
         &self.jwks
     }
+}
 
-    /// The issuer a token naming tenant `tid` must have: the template filled with `tid`,
-    /// when the tenant may sign in here; else why not.
-    ///
-    /// `found` in the error is the issuer of the token's tenant (a GUID checked by
-    /// [`unverified_tid`]), not the token's unverified `iss`.
-    fn issuer_for(&self, tid: &str) -> Result<String, IdTokenError> {
-        let by_tenant = match &self.tenant {
-            Tenant::Common => true,
-            Tenant::Organizations => tid != CONSUMER_TENANT_ID,
-            Tenant::Consumers => tid == CONSUMER_TENANT_ID,
-            Tenant::Id(id) => tid == id,
-        };
-        let allowed = self
-            .allowed_tenants
-            .as_ref()
-            .is_none_or(|allowed| allowed.iter().any(|t| t == tid));
-        if by_tenant && allowed {
-            return Ok(issuer_of(tid));
-        }
-        let mut expected = match &self.tenant {
-            Tenant::Common => ISSUER_TEMPLATE.to_owned(),
-            Tenant::Organizations => format!("{ISSUER_TEMPLATE} of a work or school tenant"),
-            Tenant::Consumers => issuer_of(CONSUMER_TENANT_ID),
-            Tenant::Id(id) => issuer_of(id),
-        };
-        if let Some(allowed) = &self.allowed_tenants {
-            expected.push_str(&format!(
-                " with {{tenantid}} one of [{}]",
-                allowed.join(", ")
-            ));
-        }
-        Err(IdTokenError::Issuer {
-            expected,
-            found: issuer_of(tid),
-        })
+/// The issuer a token naming tenant `tid` must have: the template filled with `tid`, when
+/// `tid` is a tenant ID (else `Claim`) that may sign in through `tenant` and
+/// `allowed_tenants` (else `Issuer`).
+///
+/// `tid` is the token's claim before its signature is checked: it only picks the issuer
+/// `iss` must be, and the token is accepted only once the signature over both verifies
+/// ([`IdTokenVerifier::issuer_from_claim`]). `found` in the error is the issuer of the
+/// token's tenant, not the token's `iss`.
+fn issuer_for(
+    tenant: &Tenant,
+    allowed_tenants: Option<&[String]>,
+    tid: &str,
+) -> Result<String, IdTokenError> {
+    if !is_guid(tid) {
+        return Err(IdTokenError::Claim {
+            claim: "tid".to_owned(),
+        });
     }
+    let by_tenant = match tenant {
+        Tenant::Common => true,
+        Tenant::Organizations => tid != CONSUMER_TENANT_ID,
+        Tenant::Consumers => tid == CONSUMER_TENANT_ID,
+        Tenant::Id(id) => tid == id,
+    };
+    let allowed = allowed_tenants.is_none_or(|allowed| allowed.iter().any(|t| t == tid));
+    if by_tenant && allowed {
+        return Ok(issuer_of(tid));
+    }
+    let mut expected = match tenant {
+        Tenant::Common => ISSUER_TEMPLATE.to_owned(),
+        Tenant::Organizations => format!("{ISSUER_TEMPLATE} of a work or school tenant"),
+        Tenant::Consumers => issuer_of(CONSUMER_TENANT_ID),
+        Tenant::Id(id) => issuer_of(id),
+    };
+    if let Some(allowed) = allowed_tenants {
+        expected.push_str(&format!(
+            " with {{tenantid}} one of [{}]",
+            allowed.join(", ")
+        ));
+    }
+    Err(IdTokenError::Issuer {
+        expected,
+        found: issuer_of(tid),
+    })
 }
 
 impl fmt::Debug for AzureAd {
@@ -289,31 +299,6 @@ fn is_guid(s: &str) -> bool {
         && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, len)| {
             g.len() == len && g.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
         })
-}
-
-/// The `tid` claim of an ID token, read before verification to pick the issuer the
-/// token must then have. Nothing else is taken from the unverified token: the
-/// verification that follows checks `iss` against the issuer of this `tid`, and the
-/// signature covers both.
-fn unverified_tid(id_token: &str) -> Result<String, IdTokenError> {
-    let malformed = |why: &str| IdTokenError::Malformed(why.to_owned());
-    let mut parts = id_token.split('.');
-    let (Some(_), Some(payload), Some(_), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(malformed("a signed JWT has 3 dot-separated parts"));
-    };
-    let bytes = URL_SAFE_NO_PAD
-        .decode(payload)
-        .map_err(|_| malformed("the payload is not base64url"))?;
-    let claims: Map<String, Value> = serde_json::from_slice(&bytes)
-        .map_err(|_| malformed("the payload is not a JSON object"))?;
-    match claims.get("tid") {
-        Some(Value::String(tid)) if is_guid(tid) => Ok(tid.clone()),
-        _ => Err(IdTokenError::Claim {
-            claim: "tid".to_owned(),
-        }),
-    }
 }
 
 #[async_trait]
@@ -359,23 +344,17 @@ impl Provider for AzureAd {
 
     /// Verifies the ID token against the issuer of its tenant and reads the user from it.
     async fn fetch_user(&self, request: UserRequest<'_>) -> Result<AzureAdUser, Error> {
-        let id_token = request.tokens().id_token().ok_or(IdTokenError::Missing)?;
-        let tid = unverified_tid(id_token.secret())?;
-        let issuer = self.issuer_for(&tid)?;
-        let verified = IdTokenVerifier::new(issuer, self.jwks.clone())
+        let (tenant, allowed_tenants) = (self.tenant.clone(), self.allowed_tenants.clone());
+        IdTokenVerifier::new(ISSUER_TEMPLATE, self.jwks.clone())
+            .issuer_from_claim("tid", move |tid| {
+                issuer_for(&tenant, allowed_tenants.as_deref(), tid)
+            })
             .algorithms([Algorithm::Rs256])
             .leeway(self.leeway)
             .clock(self.clock.clone())
             .verify_user_request(&request)
-            .await?;
-        let user: AzureAdUser = verified.deserialize()?;
-        if user.tid != tid {
-            return Err(IdTokenError::Claim {
-                claim: "tid".to_owned(),
-            }
-            .into());
-        }
-        Ok(user)
+            .await?
+            .deserialize()
     }
 }
 
@@ -428,7 +407,7 @@ pub struct AzureAdUser {
     /// as a boolean or `"true"`/`"false"`. The only source of `email_verified`.
     #[serde(
         default,
-        deserialize_with = "lenient_bool",
+        deserialize_with = "claims::lenient_bool",
         skip_serializing_if = "Option::is_none"
     )]
     pub xms_edov: Option<bool>,
@@ -454,36 +433,15 @@ impl ProviderUser for AzureAdUser {
     }
 
     fn profile(&self) -> Profile {
-        let name = self.name.clone().or_else(|| {
-            let parts: Vec<&str> = [self.given_name.as_deref(), self.family_name.as_deref()]
-                .into_iter()
-                .flatten()
-                .collect();
-            (!parts.is_empty()).then(|| parts.join(" "))
-        });
+        let name = claims::full_name(
+            self.name.as_deref(),
+            self.given_name.as_deref(),
+            self.family_name.as_deref(),
+        );
         Profile::new(self.provider_user_id())
             .with_name(name)
             .with_username(self.preferred_username.clone())
             .with_email(self.email.clone(), self.xms_edov == Some(true))
-    }
-}
-
-/// `true`, `false`, `"true"`, `"false"` (any case) or `null`; anything else fails.
-fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum BoolOrString {
-        Bool(bool),
-        String(String),
-    }
-    match Option::<BoolOrString>::deserialize(d)? {
-        None => Ok(None),
-        Some(BoolOrString::Bool(b)) => Ok(Some(b)),
-        Some(BoolOrString::String(s)) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
-        Some(BoolOrString::String(s)) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
-        Some(BoolOrString::String(_)) => Err(serde::de::Error::custom(
-            "expected a boolean or \"true\"/\"false\"",
-        )),
     }
 }
 
@@ -509,25 +467,49 @@ mod tests {
     }
 
     #[test]
-    fn the_tid_is_read_from_the_payload_only() {
-        let token = |payload: &str| format!("e30.{}.c2ln", URL_SAFE_NO_PAD.encode(payload));
+    fn the_tenant_policy_fills_the_template_only_for_tenants_that_may_sign_in() {
+        const CONTOSO: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+        let issuer = |tenant: &Tenant, allowed: Option<&[String]>, tid: &str| {
+            issuer_for(tenant, allowed, tid)
+        };
         assert_eq!(
-            unverified_tid(&token(&format!(r#"{{"tid":"{CONSUMER_TENANT_ID}"}}"#))).unwrap(),
-            CONSUMER_TENANT_ID
+            issuer(&Tenant::Common, None, CONTOSO).unwrap(),
+            format!("https://login.microsoftonline.com/{CONTOSO}/v2.0")
         );
-        for payload in [r#"{}"#, r#"{"tid":"contoso"}"#, r#"{"tid":42}"#] {
+        assert_eq!(
+            issuer(&Tenant::Consumers, None, CONSUMER_TENANT_ID).unwrap(),
+            format!("https://login.microsoftonline.com/{CONSUMER_TENANT_ID}/v2.0")
+        );
+        // Only a tenant ID fills the template: nothing else ends up in the issuer.
+        for tid in [
+            "",
+            "contoso.onmicrosoft.com",
+            "{tenantid}",
+            "72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0",
+            "72F988BF-86F1-41AF-91AB-2D7CD011DB47",
+        ] {
             assert_eq!(
-                unverified_tid(&token(payload)),
+                issuer(&Tenant::Common, None, tid),
                 Err(IdTokenError::Claim {
                     claim: "tid".to_owned()
                 }),
-                "{payload}"
+                "{tid}"
             );
         }
-        for token in ["a.b", "a.b.c.d", "e30.!!!.c2ln", "e30.WzFd.c2ln"] {
+        for (tenant, allowed, tid) in [
+            (Tenant::Organizations, None, CONSUMER_TENANT_ID),
+            (Tenant::Consumers, None, CONTOSO),
+            (Tenant::Id(CONSUMER_TENANT_ID.to_owned()), None, CONTOSO),
+            (
+                Tenant::Common,
+                Some(vec![CONSUMER_TENANT_ID.to_owned()]),
+                CONTOSO,
+            ),
+        ] {
+            let err = issuer(&tenant, allowed.as_deref(), tid).unwrap_err();
             assert!(
-                matches!(unverified_tid(token), Err(IdTokenError::Malformed(_))),
-                "{token}"
+                matches!(&err, IdTokenError::Issuer { found, .. } if *found == issuer_of(tid)),
+                "{tenant:?} {allowed:?} {tid}: {err:?}"
             );
         }
     }

@@ -1,11 +1,8 @@
 //! Microsoft Entra ID against a mock of its documented endpoints, with ID tokens signed
 //! here: the exact requests, the multi-tenant issuer, and every way a token is refused.
 
-mod common;
-
 use std::time::{Duration, SystemTime};
 
-use common::{Signer, now, tamper};
 use mockito::{Matcher, Mock, Server};
 use portcullis::{
     AuthorizationUrl, ClientConfig, Error, IdTokenError, MemoryAdapter, OAuthClient, OAuthProvider,
@@ -13,6 +10,7 @@ use portcullis::{
 };
 use portcullis_azure_ad::{AzureAd, AzureAdUser, CONSUMER_TENANT_ID, Tenant};
 use portcullis_oidc::{Clock, Jwks};
+use portcullis_testkit::jwt::{Signer, id_token_error, now, tamper};
 use portcullis_testkit::{callback_for, form_is, query_of, s256_challenge};
 use serde_json::{Value, json};
 
@@ -156,7 +154,7 @@ async fn sign_in_with(
         server,
         tenant,
         &auth,
-        &token_response(&Signer::new(KID).sign(&claims)),
+        &token_response(&Signer::rs256(KID).sign(&claims)),
     )
     .await;
     let result = entra
@@ -164,13 +162,6 @@ async fn sign_in_with(
         .await;
     token.assert_async().await;
     result
-}
-
-fn id_token_error<T: std::fmt::Debug>(result: Result<T, Error>) -> IdTokenError {
-    match result {
-        Err(Error::IdToken(e)) => e,
-        other => panic!("expected an ID-token error, got {other:?}"),
-    }
 }
 
 #[test]
@@ -277,13 +268,13 @@ async fn a_work_account_signs_in_through_common_with_its_tenants_issuer() {
     let keys = mock_keys(
         &mut server,
         "/common/discovery/v2.0/keys",
-        &Signer::new(KID),
+        &Signer::rs256(KID),
         1,
     )
     .await;
 
     let mut claims = id_claims(TENANT, "");
-    claims["at_hash"] = json!(Signer::new(KID).at_hash(ACCESS_TOKEN));
+    claims["at_hash"] = json!(Signer::rs256(KID).at_hash(ACCESS_TOKEN));
     let session = sign_in_with(&mut server, &entra, "common", claims, false)
         .await
         .unwrap();
@@ -351,7 +342,7 @@ async fn a_work_account_signs_in_through_common_with_its_tenants_issuer() {
 #[tokio::test]
 async fn a_personal_account_signs_in_through_common_and_consumers_but_not_organizations() {
     let mut server = Server::new_async().await;
-    let signer = Signer::new(KID);
+    let signer = Signer::rs256(KID);
     let mut personal = id_claims(CONSUMER_TENANT_ID, "");
     personal["email"] = json!("megan@outlook.com");
     personal["preferred_username"] = json!("megan@outlook.com");
@@ -423,7 +414,7 @@ async fn the_issuer_must_be_the_template_filled_with_the_tokens_own_tid() {
     mock_keys(
         &mut server,
         "/common/discovery/v2.0/keys",
-        &Signer::new(KID),
+        &Signer::rs256(KID),
         1,
     )
     .await;
@@ -478,7 +469,7 @@ async fn one_tenant_accepts_only_its_own_tokens() {
     mock_keys(
         &mut server,
         &format!("/{TENANT}/discovery/v2.0/keys"),
-        &Signer::new(KID),
+        &Signer::rs256(KID),
         1,
     )
     .await;
@@ -511,7 +502,7 @@ async fn allowed_tenants_restrict_a_multi_tenant_app() {
     mock_keys(
         &mut server,
         "/common/discovery/v2.0/keys",
-        &Signer::new(KID),
+        &Signer::rs256(KID),
         1,
     )
     .await;
@@ -551,7 +542,7 @@ async fn a_token_for_another_app_or_sign_in_or_forged_is_refused() {
     mock_keys(
         &mut server,
         "/common/discovery/v2.0/keys",
-        &Signer::new(KID),
+        &Signer::rs256(KID),
         1,
     )
     .await;
@@ -573,7 +564,7 @@ async fn a_token_for_another_app_or_sign_in_or_forged_is_refused() {
     assert_eq!(err, IdTokenError::Expired);
 
     let mut wrong_hash = id_claims(TENANT, "");
-    wrong_hash["at_hash"] = json!(Signer::new(KID).at_hash("another access token"));
+    wrong_hash["at_hash"] = json!(Signer::rs256(KID).at_hash("another access token"));
     let err = id_token_error(sign_in_with(&mut server, &entra, "common", wrong_hash, false).await);
     assert_eq!(
         err,
@@ -585,7 +576,7 @@ async fn a_token_for_another_app_or_sign_in_or_forged_is_refused() {
     // Signed claims with another `sub` pasted in: the signature no longer matches.
     let auth = entra.authorization_url();
     let mut claims = id_claims(TENANT, auth.pending.nonce().unwrap());
-    let signed = Signer::new(KID).sign(&claims);
+    let signed = Signer::rs256(KID).sign(&claims);
     claims["sub"] = json!("AAAAAAAAAAAAAAAAAAAAAsomebody-else");
     mock_token(
         &mut server,
@@ -614,7 +605,7 @@ async fn the_token_is_checked_against_the_clock_given() {
     mock_keys(
         &mut server,
         "/common/discovery/v2.0/keys",
-        &Signer::new(KID),
+        &Signer::rs256(KID),
         1,
     )
     .await;
@@ -635,7 +626,7 @@ async fn no_id_token_or_no_nonce_is_no_sign_in() {
     let keys = mock_keys(
         &mut server,
         "/common/discovery/v2.0/keys",
-        &Signer::new(KID),
+        &Signer::rs256(KID),
         0,
     )
     .await;
@@ -656,7 +647,7 @@ async fn no_id_token_or_no_nonce_is_no_sign_in() {
     server
         .mock("POST", "/common/oauth2/v2.0/token")
         .with_header("content-type", "application/json")
-        .with_body(token_response(&Signer::new(KID).sign(&id_claims(TENANT, "n"))).to_string())
+        .with_body(token_response(&Signer::rs256(KID).sign(&id_claims(TENANT, "n"))).to_string())
         .create_async()
         .await;
     let err = id_token_error(entra.validate_code(CODE, Some("verifier"), None).await);
@@ -671,7 +662,7 @@ async fn email_is_verified_only_by_xms_edov() {
     mock_keys(
         &mut server,
         "/common/discovery/v2.0/keys",
-        &Signer::new(KID),
+        &Signer::rs256(KID),
         1,
     )
     .await;
@@ -723,7 +714,7 @@ async fn the_name_falls_back_to_the_optional_name_claims() {
     mock_keys(
         &mut server,
         "/common/discovery/v2.0/keys",
-        &Signer::new(KID),
+        &Signer::rs256(KID),
         1,
     )
     .await;
@@ -771,7 +762,7 @@ async fn refresh_sends_the_secret_in_the_body_and_takes_the_new_refresh_token() 
                 "ext_expires_in": 3599,
                 "access_token": "eyJ0eXAiOiJKV1QiLCJub25jZSI6-refreshed",
                 "refresh_token": "0.AXoAv4j5cvGGr0GRqy180BHbR-rotated",
-                "id_token": Signer::new(KID).sign(&id_claims(TENANT, "")),
+                "id_token": Signer::rs256(KID).sign(&id_claims(TENANT, "")),
             })
             .to_string(),
         )
@@ -801,7 +792,7 @@ async fn token_errors_are_oauth_errors_and_no_keys_are_fetched() {
     let keys = mock_keys(
         &mut server,
         "/common/discovery/v2.0/keys",
-        &Signer::new(KID),
+        &Signer::rs256(KID),
         0,
     )
     .await;

@@ -74,8 +74,8 @@ use portcullis::{
     ClientAuth, Endpoints, Error, IdTokenError, Key, Pkce, Profile, Provider, ProviderInfo,
     ProviderUser, Refresh, Revoke, Url, UserRequest,
 };
-use portcullis_oidc::{Algorithm, Clock, IdTokenVerifier, Jwks};
-use serde::{Deserialize, Deserializer, Serialize};
+use portcullis_oidc::{Algorithm, Clock, IdTokenVerifier, Jwks, claims};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// Where the user pool's hosted sign-in (managed login) and OAuth endpoints are.
@@ -323,7 +323,7 @@ pub struct CognitoUser {
     /// (Cognito's userInfo).
     #[serde(
         default,
-        deserialize_with = "lenient_bool",
+        deserialize_with = "claims::lenient_bool",
         skip_serializing_if = "Option::is_none"
     )]
     pub email_verified: Option<bool>,
@@ -333,7 +333,7 @@ pub struct CognitoUser {
     /// Whether Cognito verified `phone_number`: a boolean or `"true"`/`"false"`.
     #[serde(
         default,
-        deserialize_with = "lenient_bool",
+        deserialize_with = "claims::lenient_bool",
         skip_serializing_if = "Option::is_none"
     )]
     pub phone_number_verified: Option<bool>,
@@ -387,13 +387,11 @@ impl ProviderUser for CognitoUser {
     }
 
     fn profile(&self) -> Profile {
-        let name = self.name.clone().or_else(|| {
-            let parts: Vec<&str> = [self.given_name.as_deref(), self.family_name.as_deref()]
-                .into_iter()
-                .flatten()
-                .collect();
-            (!parts.is_empty()).then(|| parts.join(" "))
-        });
+        let name = claims::full_name(
+            self.name.as_deref(),
+            self.given_name.as_deref(),
+            self.family_name.as_deref(),
+        );
         Profile::new(self.provider_user_id())
             .with_name(name)
             // A pool that signs in with email or phone makes the username the `sub`:
@@ -405,24 +403,5 @@ impl ProviderUser for CognitoUser {
             }))
             .with_email(self.email.clone(), self.email_verified == Some(true))
             .with_avatar_url(self.picture.clone())
-    }
-}
-
-/// `true`, `false`, `"true"`, `"false"` (any case) or `null`; anything else fails.
-fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum BoolOrString {
-        Bool(bool),
-        String(String),
-    }
-    match Option::<BoolOrString>::deserialize(d)? {
-        None => Ok(None),
-        Some(BoolOrString::Bool(b)) => Ok(Some(b)),
-        Some(BoolOrString::String(s)) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
-        Some(BoolOrString::String(s)) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
-        Some(BoolOrString::String(_)) => Err(serde::de::Error::custom(
-            "expected a boolean or \"true\"/\"false\"",
-        )),
     }
 }

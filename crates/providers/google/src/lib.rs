@@ -31,7 +31,8 @@
 //!   requested (Lucia requested no `openid` and read no token). Checked: the RS256
 //!   signature with a key of Google's key set `https://www.googleapis.com/oauth2/v3/certs`
 //!   (fetched once, cached in the provider value and shared by every sign-in and clone),
-//!   the issuer `https://accounts.google.com`, `aud` (the client id) and `azp`, `exp` and
+//!   the issuer `https://accounts.google.com` (or [`LEGACY_ISSUER`], see below), `aud`
+//!   (the client id) and `azp`, `exp` and
 //!   `iat`, the sign-in's `nonce` (kept in the
 //!   [`PendingAuthorization`](portcullis::PendingAuthorization)), and `at_hash`. Each
 //!   failure is an [`IdTokenError`]; a token response without an ID token fails with
@@ -44,10 +45,10 @@
 //!   email: a Google Account's address can change.
 //! * `email_verified` in the profile is Google's `email_verified` claim, and only true when
 //!   Google says `true`.
-//! * Google documents that `iss` may also be `accounts.google.com`, without the scheme, for
-//!   legacy implementations. Such a token is refused with `IdTokenError::Issuer`: the
-//!   verifier of `portcullis-oidc` compares `iss` with a single issuer and reads it as a
-//!   URL. The issuer of Google's discovery document, and of the endpoints used here, is
+//! * Google documents that `iss` may also be `accounts.google.com`, without the scheme
+//!   ([`LEGACY_ISSUER`]), for legacy implementations: both spellings are accepted
+//!   ([`IdTokenVerifier::issuer_alias`]), compared exactly as strings, and no other. The
+//!   issuer of Google's discovery document, and of the endpoints used here, is
 //!   `https://accounts.google.com`.
 //! * A token without the sign-in's `nonce` proves nothing, so
 //!   [`OAuthClient::fetch_user`](portcullis::OAuthClient::fetch_user), which has no nonce,
@@ -75,11 +76,15 @@ use portcullis::{
     ClientAuth, Error, IdTokenError, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Refresh,
     Revoke, Url, UserRequest,
 };
-use portcullis_oidc::{Algorithm, Clock, IdTokenVerifier, Jwks};
-use serde::{Deserialize, Deserializer, Serialize};
+use portcullis_oidc::{Algorithm, Clock, IdTokenVerifier, Jwks, claims};
+use serde::{Deserialize, Serialize};
 
-/// Google's issuer identifier: what the ID token's `iss` must be.
+/// Google's issuer identifier: what the ID token's `iss` must be (or [`LEGACY_ISSUER`]).
 pub const ISSUER: &str = "https://accounts.google.com";
+
+/// The other spelling of [`ISSUER`] that Google documents for ID tokens' `iss`, without
+/// the scheme: accepted too.
+pub const LEGACY_ISSUER: &str = "accounts.google.com";
 
 /// Where Google publishes the keys its ID tokens are signed with (its discovery
 /// document's `jwks_uri`).
@@ -211,6 +216,7 @@ impl Provider for Google {
     /// Verifies the ID token, then fetches the user from UserInfo: the same `sub`.
     async fn fetch_user(&self, request: UserRequest<'_>) -> Result<GoogleUser, Error> {
         let verified = IdTokenVerifier::new(ISSUER, self.jwks.clone())
+            .issuer_alias(LEGACY_ISSUER)
             .algorithms([Algorithm::Rs256])
             .leeway(self.leeway)
             .clock(self.clock.clone())
@@ -257,7 +263,7 @@ pub struct GoogleUser {
     pub email: Option<String>,
     /// Whether Google verified `email`. Accepted as a boolean or as the string `"true"` /
     /// `"false"`; any other value fails the sign-in rather than being guessed at.
-    #[serde(default, deserialize_with = "lenient_bool")]
+    #[serde(default, deserialize_with = "claims::lenient_bool")]
     pub email_verified: Option<bool>,
     /// The user's locale, as a BCP 47 language tag (e.g. `en`). Google may omit it.
     #[serde(default)]
@@ -279,25 +285,5 @@ impl ProviderUser for GoogleUser {
             .with_name(self.name.clone())
             .with_email(self.email.clone(), self.email_verified == Some(true))
             .with_avatar_url(self.picture.clone())
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum BoolOrString {
-    Bool(bool),
-    String(String),
-}
-
-/// `true`, `false`, `"true"`, `"false"` (any case) or `null`.
-fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-    match Option::<BoolOrString>::deserialize(d)? {
-        None => Ok(None),
-        Some(BoolOrString::Bool(b)) => Ok(Some(b)),
-        Some(BoolOrString::String(s)) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
-        Some(BoolOrString::String(s)) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
-        Some(BoolOrString::String(_)) => Err(serde::de::Error::custom(
-            "expected a boolean or \"true\"/\"false\"",
-        )),
     }
 }

@@ -2,11 +2,8 @@
 //! exact requests we send, what we make of Google's responses, and every way an ID token
 //! is refused.
 
-mod common;
-
 use std::time::{Duration, SystemTime};
 
-use common::{Signer, now};
 use mockito::{Matcher, Server};
 use portcullis::{
     AccessToken, CallbackError, CallbackParams, ClientConfig, Error, IdTokenError, MemoryAdapter,
@@ -15,6 +12,7 @@ use portcullis::{
 };
 use portcullis_google::{AccessType, Google, GoogleUser};
 use portcullis_oidc::{Clock, Jwks};
+use portcullis_testkit::jwt::{Signer, id_token_error, now, tamper};
 use portcullis_testkit::{callback_for, form_is, query_of, s256_challenge};
 use serde_json::{Value, json};
 
@@ -42,7 +40,7 @@ fn id_claims(nonce: &str) -> Value {
         "hd": "example.com",
         "email": "jane.doe@example.com",
         "email_verified": true,
-        "at_hash": Signer::new(KID).at_hash(ACCESS_TOKEN),
+        "at_hash": Signer::rs256(KID).at_hash(ACCESS_TOKEN),
         "nonce": nonce,
         "name": "Jane Doe",
         "picture": "https://lh3.googleusercontent.com/a/ACg8ocJ0Fq3hXyZ=s96-c",
@@ -62,7 +60,7 @@ fn tokens_offline(nonce: &str) -> String {
         "refresh_token": REFRESH_TOKEN,
         "scope": "openid https://www.googleapis.com/auth/userinfo.profile https://www.googleapis.com/auth/userinfo.email",
         "token_type": "Bearer",
-        "id_token": Signer::new(KID).sign(&id_claims(nonce)),
+        "id_token": Signer::rs256(KID).sign(&id_claims(nonce)),
     })
     .to_string()
 }
@@ -74,7 +72,7 @@ fn tokens_online_with(claims: &Value) -> String {
         "expires_in": 3599,
         "scope": "openid https://www.googleapis.com/auth/userinfo.profile https://www.googleapis.com/auth/userinfo.email",
         "token_type": "Bearer",
-        "id_token": Signer::new(KID).sign(claims),
+        "id_token": Signer::rs256(KID).sign(claims),
     })
     .to_string()
 }
@@ -110,7 +108,7 @@ fn client(server: &Server, google: Google, config: ClientConfig) -> Client {
 
 /// Google's key set, expected to be fetched `times` times.
 async fn mock_certs(server: &mut Server, times: usize) -> mockito::Mock {
-    let mut jwk = Signer::new(KID).jwk();
+    let mut jwk = Signer::rs256(KID).jwk();
     jwk["use"] = json!("sig");
     server
         .mock("GET", "/oauth2/v3/certs")
@@ -121,13 +119,6 @@ async fn mock_certs(server: &mut Server, times: usize) -> mockito::Mock {
         .expect(times)
         .create_async()
         .await
-}
-
-fn id_token_error<T: std::fmt::Debug>(result: Result<T, Error>) -> IdTokenError {
-    match result {
-        Err(Error::IdToken(e)) => e,
-        other => panic!("expected an ID-token error, got {other:?}"),
-    }
 }
 
 fn config() -> ClientConfig {
@@ -885,7 +876,7 @@ async fn a_token_for_another_client_issuer_or_sign_in_is_refused_before_userinfo
     assert_eq!(err, IdTokenError::Nonce);
 
     let mut other_access_token = id_claims("");
-    other_access_token["at_hash"] = json!(Signer::new(KID).at_hash("ya29.another-token"));
+    other_access_token["at_hash"] = json!(Signer::rs256(KID).at_hash("ya29.another-token"));
     let err =
         id_token_error(sign_in_with(&mut server, &google, other_access_token, false, 0).await);
     assert_eq!(
@@ -898,9 +889,9 @@ async fn a_token_for_another_client_issuer_or_sign_in_is_refused_before_userinfo
     // Signed claims with another `sub` pasted in.
     let auth = google.authorization_url();
     let mut claims = id_claims(auth.pending.nonce().unwrap());
-    let signed = Signer::new(KID).sign(&claims);
+    let signed = Signer::rs256(KID).sign(&claims);
     claims["sub"] = json!("104729846590216743921");
-    let forged = common::tamper(&signed, &claims);
+    let forged = tamper(&signed, &claims);
     let verifier = auth.pending.code_verifier().unwrap().to_owned();
     let body = json!({"access_token": ACCESS_TOKEN, "expires_in": 3599, "token_type": "Bearer",
                       "scope": "openid", "id_token": forged});
@@ -917,22 +908,41 @@ async fn a_token_for_another_client_issuer_or_sign_in_is_refused_before_userinfo
 }
 
 #[tokio::test]
-async fn the_legacy_issuer_without_scheme_is_refused() {
+async fn both_documented_issuers_sign_in_and_no_other_spelling() {
     let mut server = Server::new_async().await;
     let google = client(&server, Google::new(), config());
-    mock_certs(&mut server, 0).await;
-    // Google documents `accounts.google.com` as a legacy `iss`; portcullis-oidc compares
-    // `iss` with one issuer, read as a URL, so it is refused (see the crate docs).
-    let mut legacy = id_claims("");
-    legacy["iss"] = json!("accounts.google.com");
-    let err = id_token_error(sign_in_with(&mut server, &google, legacy, false, 0).await);
-    assert_eq!(
-        err,
-        IdTokenError::Issuer {
-            expected: "https://accounts.google.com".to_owned(),
-            found: "accounts.google.com".to_owned(),
-        }
-    );
+    let certs = mock_certs(&mut server, 1).await;
+    assert_eq!(portcullis_google::LEGACY_ISSUER, "accounts.google.com");
+    // Google documents `iss` as `https://accounts.google.com` or, for legacy
+    // implementations, `accounts.google.com`: both are Google's.
+    for iss in ["https://accounts.google.com", "accounts.google.com"] {
+        let mut claims = id_claims("");
+        claims["iss"] = json!(iss);
+        let session = sign_in_with(&mut server, &google, claims, false, 1)
+            .await
+            .unwrap();
+        assert_eq!(session.provider_user.sub, SUB, "{iss}");
+    }
+    // Other spellings are other issuers, named against Google's.
+    for iss in [
+        "http://accounts.google.com",
+        "accounts.google.com/",
+        "https://accounts.google.com/",
+        "ACCOUNTS.GOOGLE.COM",
+        "accounts.google.com.evil.example",
+    ] {
+        let mut claims = id_claims("");
+        claims["iss"] = json!(iss);
+        let err = id_token_error(sign_in_with(&mut server, &google, claims, false, 0).await);
+        assert_eq!(
+            err,
+            IdTokenError::Issuer {
+                expected: "https://accounts.google.com".to_owned(),
+                found: iss.to_owned(),
+            }
+        );
+    }
+    certs.assert_async().await;
 }
 
 #[tokio::test]

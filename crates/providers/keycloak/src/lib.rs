@@ -75,12 +75,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use portcullis::{
-    ClientAuth, Endpoints, Error, IdTokenError, Pkce, Profile, Provider, ProviderInfo,
-    ProviderUser, Refresh, Revoke, Url, UserRequest,
+    ClientAuth, Endpoints, Error, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Refresh,
+    Revoke, Url, UserRequest,
 };
-use portcullis_oidc::{Algorithm, Clock, IdTokenVerifier, Jwks};
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer, Serialize};
+use portcullis_oidc::{Algorithm, Clock, IdTokenVerifier, Jwks, claims};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// The Keycloak provider: one realm.
@@ -285,30 +284,10 @@ impl Provider for Keycloak {
 
     /// Verifies the ID token, fetches userinfo and merges it in.
     async fn fetch_user(&self, request: UserRequest<'_>) -> Result<KeycloakUser, Error> {
-        let verified = self.verifier().verify_user_request(&request).await?;
-        let userinfo: Map<String, Value> =
-            request.get(request.userinfo_url()?.clone()).send().await?;
-        claims_as(verified.merge_userinfo(userinfo)?)
+        self.verifier()
+            .verify_user_request_with_userinfo(&request)
+            .await
     }
-}
-
-/// The merged claims as `T`, naming the first claim that does not fit (never its value),
-/// as [`VerifiedIdToken::deserialize`](portcullis_oidc::VerifiedIdToken::deserialize)
-/// does for the token's own claims.
-fn claims_as<T: DeserializeOwned>(claims: Map<String, Value>) -> Result<T, Error> {
-    serde_path_to_error::deserialize(Value::Object(claims)).map_err(|e| {
-        let path = e.path().to_string();
-        let message = e.inner().to_string();
-        let claim = match message
-            .strip_prefix("missing field `")
-            .and_then(|rest| rest.split('`').next())
-        {
-            Some(missing) => missing.to_owned(),
-            None if path == "." => "(claims)".to_owned(),
-            None => path,
-        };
-        IdTokenError::Claim { claim }.into()
-    })
 }
 
 impl Refresh for Keycloak {}
@@ -345,7 +324,7 @@ pub struct KeycloakUser {
     /// Whether Keycloak verified `email`: a boolean, or `"true"`/`"false"`.
     #[serde(
         default,
-        deserialize_with = "lenient_bool",
+        deserialize_with = "claims::lenient_bool",
         skip_serializing_if = "Option::is_none"
     )]
     pub email_verified: Option<bool>,
@@ -442,36 +421,15 @@ impl ProviderUser for KeycloakUser {
     }
 
     fn profile(&self) -> Profile {
-        let name = self.name.clone().or_else(|| {
-            let parts: Vec<&str> = [self.given_name.as_deref(), self.family_name.as_deref()]
-                .into_iter()
-                .flatten()
-                .collect();
-            (!parts.is_empty()).then(|| parts.join(" "))
-        });
+        let name = claims::full_name(
+            self.name.as_deref(),
+            self.given_name.as_deref(),
+            self.family_name.as_deref(),
+        );
         Profile::new(self.provider_user_id())
             .with_name(name)
             .with_username(self.preferred_username.clone())
             .with_email(self.email.clone(), self.email_verified == Some(true))
             .with_avatar_url(self.picture.clone())
-    }
-}
-
-/// `true`, `false`, `"true"`, `"false"` (any case) or `null`; anything else fails.
-fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum BoolOrString {
-        Bool(bool),
-        String(String),
-    }
-    match Option::<BoolOrString>::deserialize(d)? {
-        None => Ok(None),
-        Some(BoolOrString::Bool(b)) => Ok(Some(b)),
-        Some(BoolOrString::String(s)) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
-        Some(BoolOrString::String(s)) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
-        Some(BoolOrString::String(_)) => Err(serde::de::Error::custom(
-            "expected a boolean or \"true\"/\"false\"",
-        )),
     }
 }

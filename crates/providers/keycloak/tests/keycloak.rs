@@ -1,9 +1,6 @@
 //! Keycloak against a mock realm on 127.0.0.1, with ID tokens signed here: the exact
 //! requests, the callback's `iss`, roles, and every way a token is refused.
 
-mod common;
-
-use common::{Signer, now};
 use mockito::{Matcher, Mock, Server};
 use portcullis::{
     AccessToken, AuthorizationUrl, CallbackError, CallbackParams, ClientConfig, Error,
@@ -12,6 +9,7 @@ use portcullis::{
 };
 use portcullis_keycloak::{Keycloak, KeycloakRoleType, KeycloakUser};
 use portcullis_oidc::Algorithm;
+use portcullis_testkit::jwt::{Signer, id_token_error, now};
 use portcullis_testkit::{basic_auth, callback_for, form_is, query_of, s256_challenge};
 use serde_json::{Value, json};
 
@@ -50,7 +48,7 @@ async fn mock_certs(server: &mut Server, times: usize) -> Mock {
         .match_header("accept", "application/json")
         .match_header("user-agent", USER_AGENT)
         .with_header("content-type", "application/json")
-        .with_body(json!({ "keys": [Signer::new(KID).jwk()] }).to_string())
+        .with_body(json!({ "keys": [Signer::rs256(KID).jwk()] }).to_string())
         .expect(times)
         .create_async()
         .await
@@ -71,7 +69,7 @@ fn id_claims(issuer: &str, nonce: &str) -> Value {
         "azp": CLIENT_ID,
         "nonce": nonce,
         "sid": SESSION,
-        "at_hash": Signer::new(KID).at_hash(ACCESS_TOKEN),
+        "at_hash": Signer::rs256(KID).at_hash(ACCESS_TOKEN),
         "acr": "1",
         "email_verified": true,
         "realm_access": {"roles": ["default-roles-acme", "offline_access", "uma_authorization", "admin"]},
@@ -175,7 +173,7 @@ async fn sign_in_with(
     let token = mock_token(
         server,
         &auth,
-        &token_response(&Signer::new(KID).sign(&claims)),
+        &token_response(&Signer::rs256(KID).sign(&claims)),
     )
     .await;
     let result = keycloak
@@ -186,13 +184,6 @@ async fn sign_in_with(
         .await;
     token.assert_async().await;
     result
-}
-
-fn id_token_error<T: std::fmt::Debug>(result: Result<T, Error>) -> IdTokenError {
-    match result {
-        Err(Error::IdToken(e)) => e,
-        other => panic!("expected an ID-token error, got {other:?}"),
-    }
 }
 
 #[test]
@@ -476,7 +467,7 @@ async fn the_callback_must_name_the_realm_as_issuer() {
     mock_token(
         &mut server,
         &auth,
-        &token_response(&Signer::new(KID).sign(&claims)),
+        &token_response(&Signer::rs256(KID).sign(&claims)),
     )
     .await;
     let session = keycloak
@@ -524,7 +515,7 @@ async fn a_token_of_another_realm_client_or_sign_in_is_refused_before_userinfo()
     assert_eq!(err, IdTokenError::Nonce);
 
     let mut wrong_hash = id_claims(&realm(&server), "");
-    wrong_hash["at_hash"] = json!(Signer::new(KID).at_hash("another-access-token"));
+    wrong_hash["at_hash"] = json!(Signer::rs256(KID).at_hash("another-access-token"));
     let err = id_token_error(sign_in_with(&mut server, &keycloak, wrong_hash, false).await);
     assert_eq!(
         err,
@@ -561,7 +552,8 @@ async fn only_the_configured_algorithms_are_accepted() {
     );
     let auth = keycloak.authorization_url();
     let claims = id_claims(&realm(&server), auth.pending.nonce().unwrap());
-    let hs256 = Signer::new(KID).sign_with_header(&json!({"alg": "HS256", "typ": "JWT"}), &claims);
+    let hs256 =
+        Signer::rs256(KID).sign_with_header(&json!({"alg": "HS256", "typ": "JWT"}), &claims);
     mock_token(&mut server, &auth, &token_response(&hs256)).await;
     let err = id_token_error(
         keycloak
@@ -650,7 +642,7 @@ async fn a_public_client_sends_its_id_instead_of_basic_auth() {
             ("client_id", CLIENT_ID),
         ]))
         .with_header("content-type", "application/json")
-        .with_body(token_response(&Signer::new(KID).sign(&claims)).to_string())
+        .with_body(token_response(&Signer::rs256(KID).sign(&claims)).to_string())
         .expect(1)
         .create_async()
         .await;

@@ -1,9 +1,6 @@
 //! LINE Login against a mock of its endpoints: the exact requests, web-login ID tokens
 //! signed here with the channel secret (HS256) and verified, and the profile.
 
-mod common;
-
-use common::{Signer, now};
 use mockito::{Matcher, Mock, Server};
 use portcullis::{
     ClientConfig, Error, IdTokenError, MemoryAdapter, OAuthClient, OAuthProvider, Phase, Provider,
@@ -11,6 +8,7 @@ use portcullis::{
 };
 use portcullis_line::{Line, LineUser};
 use portcullis_oidc::Jwks;
+use portcullis_testkit::jwt::{Signer, id_token_error, now};
 use portcullis_testkit::{callback_for, form_is, query_of, s256_challenge};
 use serde_json::{Value, json};
 
@@ -137,13 +135,6 @@ async fn sign_in_with(
     .await;
     line.validate_callback(&callback_for(&auth, CODE), &auth.pending)
         .await
-}
-
-fn id_token_error<T: std::fmt::Debug>(result: Result<T, Error>) -> IdTokenError {
-    match result {
-        Err(Error::IdToken(e)) => e,
-        other => panic!("expected an ID-token error, got {other:?}"),
-    }
 }
 
 #[test]

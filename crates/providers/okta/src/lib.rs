@@ -34,7 +34,7 @@
 //!
 //!   Each has its own keys and issuer (Okta: "you can't mix tokens between different
 //!   authorization servers"), so a token from the other one fails with
-//!   [`IdTokenError::Issuer`].
+//!   [`IdTokenError::Issuer`](portcullis::IdTokenError::Issuer).
 //! * Scopes `openid profile email` always; add `offline_access` for a refresh token
 //!   (and allow the Refresh Token grant on the app), `groups` for the groups claim.
 //! * PKCE (S256; Okta's discovery documents list only `S256`) and a `nonce`. The client
@@ -46,7 +46,7 @@
 //!   `at_hash`.
 //! * Then `…/v1/userinfo` is fetched with the access token and merged in (its `sub` must
 //!   be the token's, else
-//!   [`IdTokenError::SubjectMismatch`]): an
+//!   [`IdTokenError::SubjectMismatch`](portcullis::IdTokenError::SubjectMismatch)): an
 //!   ID token issued beside an access token may carry fewer profile claims than the
 //!   scopes grant; userinfo has them all.
 //! * The provider user id is `sub`, the Okta user id (`00u…`), the same for the org
@@ -63,11 +63,11 @@
 
 use async_trait::async_trait;
 use portcullis::{
-    ClientAuth, Endpoints, Error, IdTokenError, Pkce, Profile, Provider, ProviderInfo,
-    ProviderUser, Refresh, Revoke, Url, UserRequest,
+    ClientAuth, Endpoints, Error, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Refresh,
+    Revoke, Url, UserRequest,
 };
-use portcullis_oidc::{Algorithm, IdTokenVerifier, Jwks};
-use serde::{Deserialize, Deserializer, Serialize};
+use portcullis_oidc::{Algorithm, IdTokenVerifier, Jwks, claims, domain_base_url};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// Which of the org's authorization servers signs users in.
@@ -173,40 +173,7 @@ impl Okta {
 
 /// `domain` as `https://host[:port]/`.
 fn base_url(domain: &str) -> Result<Url, Error> {
-    let invalid = |why: &str| Error::Config(format!("invalid Okta domain `{domain}`: {why}"));
-    let text = domain.trim();
-    let url = if text.contains("://") {
-        Url::parse(text)
-    } else {
-        Url::parse(&format!("https://{text}"))
-    }
-    .map_err(|e| invalid(&e.to_string()))?;
-    match url.scheme() {
-        "https" => {}
-        "http" if is_loopback(&url) => {}
-        _ => return Err(invalid("use https (http only for a local test server)")),
-    }
-    if url.path() != "/"
-        || url.query().is_some()
-        || url.fragment().is_some()
-        || !url.username().is_empty()
-        || url.password().is_some()
-    {
-        return Err(invalid("a domain has no path, query or credentials"));
-    }
-    Ok(url)
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host_str() {
-        Some("localhost") => true,
-        Some(host) => host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback()),
-        None => false,
-    }
+    domain_base_url(domain, "Okta domain")
 }
 
 /// `base` joined with a relative `path` (`base` ends with `/`).
@@ -252,13 +219,13 @@ impl Provider for Okta {
 
     /// Verifies the ID token, fetches userinfo and merges it in.
     async fn fetch_user(&self, request: UserRequest<'_>) -> Result<OktaUser, Error> {
-        let token = self.verifier.verify_user_request(&request).await?;
-        let userinfo: Map<String, Value> =
-            request.get(request.userinfo_url()?.clone()).send().await?;
-        let claims = token.merge_userinfo(userinfo)?;
-        let mut user: OktaUser = claims_as(claims)?;
-        user.claims
-            .retain(|name, _| !TOKEN_CLAIMS.contains(&name.as_str()));
+        let mut user: OktaUser = self
+            .verifier
+            .verify_user_request_with_userinfo(&request)
+            .await?;
+        claims::remove_token_claims(&mut user.claims);
+        // Okta's version of its token format.
+        user.claims.remove("ver");
         Ok(user)
     }
 }
@@ -267,28 +234,6 @@ impl Refresh for Okta {}
 
 /// `…/v1/revoke`, RFC 7009: access and refresh tokens.
 impl Revoke for Okta {}
-
-/// Claims about the token rather than the user, left out of [`OktaUser::claims`].
-const TOKEN_CLAIMS: &[&str] = &[
-    "iss", "aud", "exp", "iat", "nbf", "jti", "nonce", "azp", "at_hash", "c_hash", "sid", "ver",
-];
-
-/// Claims as `T`, naming the claim that does not fit but never its value.
-fn claims_as<T: serde::de::DeserializeOwned>(claims: Map<String, Value>) -> Result<T, Error> {
-    serde_path_to_error::deserialize(Value::Object(claims)).map_err(|e| {
-        let path = e.path().to_string();
-        let message = e.inner().to_string();
-        let claim = match message
-            .strip_prefix("missing field `")
-            .and_then(|rest| rest.split('`').next())
-        {
-            Some(missing) => missing.to_owned(),
-            None if path == "." => "(claims)".to_owned(),
-            None => path,
-        };
-        IdTokenError::Claim { claim }.into()
-    })
-}
 
 /// An Okta user: the verified ID token's claims merged with the userinfo response. Which
 /// are present depends on the scopes (`profile`, `email`, `phone`, `address`, `groups`)
@@ -334,7 +279,7 @@ pub struct OktaUser {
     /// fails the sign-in.
     #[serde(
         default,
-        deserialize_with = "lenient_bool",
+        deserialize_with = "claims::lenient_bool",
         skip_serializing_if = "Option::is_none"
     )]
     pub email_verified: Option<bool>,
@@ -382,38 +327,16 @@ impl ProviderUser for OktaUser {
     }
 
     fn profile(&self) -> Profile {
-        let name = self.name.clone().or_else(|| {
-            let parts: Vec<&str> = [self.given_name.as_deref(), self.family_name.as_deref()]
-                .into_iter()
-                .flatten()
-                .filter(|part| !part.is_empty())
-                .collect();
-            (!parts.is_empty()).then(|| parts.join(" "))
-        });
+        let name = claims::full_name(
+            self.name.as_deref(),
+            self.given_name.as_deref(),
+            self.family_name.as_deref(),
+        );
         Profile::new(self.provider_user_id())
             .with_name(name)
             .with_username(self.preferred_username.clone())
             .with_email(self.email.clone(), self.email_verified == Some(true))
             .with_avatar_url(self.picture.clone())
-    }
-}
-
-/// `true`, `false`, `"true"`, `"false"` (any case) or `null`.
-fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum BoolOrString {
-        Bool(bool),
-        String(String),
-    }
-    match Option::<BoolOrString>::deserialize(d)? {
-        None => Ok(None),
-        Some(BoolOrString::Bool(b)) => Ok(Some(b)),
-        Some(BoolOrString::String(s)) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
-        Some(BoolOrString::String(s)) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
-        Some(BoolOrString::String(_)) => Err(serde::de::Error::custom(
-            "expected a boolean or \"true\"/\"false\"",
-        )),
     }
 }
 

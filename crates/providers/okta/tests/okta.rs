@@ -1,9 +1,6 @@
 //! Okta against a mock org: the exact requests, ID tokens signed here and verified with
 //! the authorization server's key set, userinfo merged in.
 
-mod common;
-
-use common::{Signer, jwks, now};
 use mockito::{Matcher, Mock, Server};
 use portcullis::{
     AccessToken, AuthorizationUrl, ClientConfig, Error, IdTokenError, MemoryAdapter, OAuthClient,
@@ -11,6 +8,7 @@ use portcullis::{
     USER_AGENT, Url,
 };
 use portcullis_okta::{AuthorizationServer, Okta, OktaUser};
+use portcullis_testkit::jwt::{Signer, id_token_error, jwks, now};
 use portcullis_testkit::{basic_auth, callback_for, form_is, query_of, s256_challenge};
 use serde_json::{Value, json};
 
@@ -147,13 +145,6 @@ async fn sign_in_with(
     let _token = mock_token(server, &auth, &signer.sign(&claims)).await;
     okta.validate_callback(&callback_for(&auth, CODE), &auth.pending)
         .await
-}
-
-fn id_token_error<T: std::fmt::Debug>(result: Result<T, Error>) -> IdTokenError {
-    match result {
-        Err(Error::IdToken(e)) => e,
-        other => panic!("expected an ID-token error, got {other:?}"),
-    }
 }
 
 #[test]

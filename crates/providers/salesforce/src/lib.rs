@@ -39,7 +39,7 @@
 //!   `iss`, `aud` (the consumer key), `exp`, `iat`, `nonce`, `at_hash`. Then the OpenID
 //!   Connect userinfo (`/services/oauth2/userinfo`) is fetched, as Lucia did, and merged
 //!   in: its `sub` must be the token's, else
-//!   [`IdTokenError::SubjectMismatch`].
+//!   [`IdTokenError::SubjectMismatch`](portcullis::IdTokenError::SubjectMismatch).
 //! * **The provider user id is `user_id`** (the 18-character user id, `005…`), as Lucia:
 //!   keys carry over. `sub` is the identity URL
 //!   (`https://login.salesforce.com/id/{organization id}/{user id}`), which changes
@@ -62,11 +62,11 @@
 
 use async_trait::async_trait;
 use portcullis::{
-    ClientAuth, Endpoints, Error, IdTokenError, Pkce, Profile, Provider, ProviderInfo,
-    ProviderUser, Refresh, Revoke, Url, UserRequest,
+    ClientAuth, Endpoints, Error, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Refresh,
+    Revoke, Url, UserRequest,
 };
-use portcullis_oidc::{Algorithm, IdTokenVerifier, Jwks};
-use serde::{Deserialize, Deserializer, Serialize};
+use portcullis_oidc::{Algorithm, IdTokenVerifier, Jwks, claims, domain_base_url};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// Where users sign in to Salesforce.
@@ -134,41 +134,7 @@ impl Salesforce {
 
 /// `domain` as `https://host[:port]/`.
 fn base_url(domain: &str) -> Result<Url, Error> {
-    let invalid =
-        |why: &str| Error::Config(format!("invalid Salesforce My Domain `{domain}`: {why}"));
-    let text = domain.trim();
-    let url = if text.contains("://") {
-        Url::parse(text)
-    } else {
-        Url::parse(&format!("https://{text}"))
-    }
-    .map_err(|e| invalid(&e.to_string()))?;
-    match url.scheme() {
-        "https" => {}
-        "http" if is_loopback(&url) => {}
-        _ => return Err(invalid("use https (http only for a local test server)")),
-    }
-    if url.path() != "/"
-        || url.query().is_some()
-        || url.fragment().is_some()
-        || !url.username().is_empty()
-        || url.password().is_some()
-    {
-        return Err(invalid("a domain has no path, query or credentials"));
-    }
-    Ok(url)
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host_str() {
-        Some("localhost") => true,
-        Some(host) => host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback()),
-        None => false,
-    }
+    domain_base_url(domain, "Salesforce My Domain")
 }
 
 fn join(base: &Url, path: &str) -> Url {
@@ -213,13 +179,11 @@ impl Provider for Salesforce {
 
     /// Verifies the ID token, fetches userinfo and merges it in.
     async fn fetch_user(&self, request: UserRequest<'_>) -> Result<SalesforceUser, Error> {
-        let token = self.verifier.verify_user_request(&request).await?;
-        let userinfo: Map<String, Value> =
-            request.get(request.userinfo_url()?.clone()).send().await?;
-        let claims = token.merge_userinfo(userinfo)?;
-        let mut user: SalesforceUser = claims_as(claims)?;
-        user.claims
-            .retain(|name, _| !TOKEN_CLAIMS.contains(&name.as_str()));
+        let mut user: SalesforceUser = self
+            .verifier
+            .verify_user_request_with_userinfo(&request)
+            .await?;
+        claims::remove_token_claims(&mut user.claims);
         Ok(user)
     }
 }
@@ -229,28 +193,6 @@ impl Refresh for Salesforce {}
 
 /// `/services/oauth2/revoke`, RFC 7009.
 impl Revoke for Salesforce {}
-
-/// Claims about the token rather than the user, left out of [`SalesforceUser::claims`].
-const TOKEN_CLAIMS: &[&str] = &[
-    "iss", "aud", "exp", "iat", "nbf", "jti", "nonce", "azp", "at_hash", "c_hash", "sid",
-];
-
-/// Claims as `T`, naming the claim that does not fit but never its value.
-fn claims_as<T: serde::de::DeserializeOwned>(claims: Map<String, Value>) -> Result<T, Error> {
-    serde_path_to_error::deserialize(Value::Object(claims)).map_err(|e| {
-        let path = e.path().to_string();
-        let message = e.inner().to_string();
-        let claim = match message
-            .strip_prefix("missing field `")
-            .and_then(|rest| rest.split('`').next())
-        {
-            Some(missing) => missing.to_owned(),
-            None if path == "." => "(claims)".to_owned(),
-            None => path,
-        };
-        IdTokenError::Claim { claim }.into()
-    })
-}
 
 /// A Salesforce user: the verified ID token's claims merged with the OpenID Connect
 /// userinfo response (`/services/oauth2/userinfo`).
@@ -287,7 +229,7 @@ pub struct SalesforceUser {
     /// fails the sign-in.
     #[serde(
         default,
-        deserialize_with = "lenient_bool",
+        deserialize_with = "claims::lenient_bool",
         skip_serializing_if = "Option::is_none"
     )]
     pub email_verified: Option<bool>,
@@ -323,7 +265,7 @@ pub struct SalesforceUser {
     /// decimal string.
     #[serde(
         default,
-        deserialize_with = "string_or_number",
+        deserialize_with = "claims::string_or_number",
         skip_serializing_if = "Option::is_none"
     )]
     pub updated_at: Option<String>,
@@ -365,14 +307,11 @@ impl ProviderUser for SalesforceUser {
     }
 
     fn profile(&self) -> Profile {
-        let name = self.name.clone().or_else(|| {
-            let parts: Vec<&str> = [self.given_name.as_deref(), self.family_name.as_deref()]
-                .into_iter()
-                .flatten()
-                .filter(|part| !part.is_empty())
-                .collect();
-            (!parts.is_empty()).then(|| parts.join(" "))
-        });
+        let name = claims::full_name(
+            self.name.as_deref(),
+            self.given_name.as_deref(),
+            self.family_name.as_deref(),
+        );
         let picture = self
             .picture
             .clone()
@@ -383,40 +322,6 @@ impl ProviderUser for SalesforceUser {
             .with_email(self.email.clone(), self.email_verified == Some(true))
             .with_avatar_url(picture)
     }
-}
-
-/// `true`, `false`, `"true"`, `"false"` (any case) or `null`.
-fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum BoolOrString {
-        Bool(bool),
-        String(String),
-    }
-    match Option::<BoolOrString>::deserialize(d)? {
-        None => Ok(None),
-        Some(BoolOrString::Bool(b)) => Ok(Some(b)),
-        Some(BoolOrString::String(s)) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
-        Some(BoolOrString::String(s)) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
-        Some(BoolOrString::String(_)) => Err(serde::de::Error::custom(
-            "expected a boolean or \"true\"/\"false\"",
-        )),
-    }
-}
-
-/// A string, a number (kept as its decimal string) or `null`.
-fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum StringOrNumber {
-        String(String),
-        Number(serde_json::Number),
-    }
-    Ok(match Option::<StringOrNumber>::deserialize(d)? {
-        None => None,
-        Some(StringOrNumber::String(s)) => Some(s),
-        Some(StringOrNumber::Number(n)) => Some(n.to_string()),
-    })
 }
 
 #[cfg(test)]

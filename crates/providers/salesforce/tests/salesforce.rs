@@ -1,15 +1,13 @@
 //! Salesforce against a mock My Domain: the exact requests, ID tokens signed here and
 //! verified with the domain's keys, userinfo merged in, `user_id` as the id.
 
-mod common;
-
-use common::{Signer, jwks, now};
 use mockito::{Matcher, Mock, Server};
 use portcullis::{
     AccessToken, AuthorizationUrl, ClientConfig, Error, IdTokenError, MemoryAdapter, OAuthClient,
     OAuthProvider, Phase, Provider, ProviderSession, ProviderUser, RefreshToken, USER_AGENT, Url,
 };
 use portcullis_salesforce::{Salesforce, SalesforceDomain, SalesforceUser};
+use portcullis_testkit::jwt::{Signer, id_token_error, jwks, now};
 use portcullis_testkit::{callback_for, form_is, query_of, s256_challenge};
 use serde_json::{Value, json};
 
@@ -163,13 +161,6 @@ async fn sign_in_with(
     salesforce
         .validate_callback(&callback_for(&auth, CODE), &auth.pending)
         .await
-}
-
-fn id_token_error<T: std::fmt::Debug>(result: Result<T, Error>) -> IdTokenError {
-    match result {
-        Err(Error::IdToken(e)) => e,
-        other => panic!("expected an ID-token error, got {other:?}"),
-    }
 }
 
 #[test]

@@ -63,8 +63,8 @@ use portcullis::{
     ClientAuth, Error, IdTokenError, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Refresh,
     UserRequest,
 };
-use portcullis_oidc::{Algorithm, IdTokenVerifier, Jwks};
-use serde::{Deserialize, Deserializer, Serialize};
+use portcullis_oidc::{Algorithm, IdTokenVerifier, Jwks, claims};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// Slack's issuer identifier.
@@ -167,8 +167,7 @@ impl Provider for Slack {
             }
             .into());
         }
-        user.claims
-            .retain(|name, _| !TOKEN_CLAIMS.contains(&name.as_str()));
+        claims::remove_token_claims(&mut user.claims);
         Ok(user)
     }
 }
@@ -176,11 +175,6 @@ impl Provider for Slack {
 /// Refresh for apps with token rotation on: `openid.connect.token` with
 /// `grant_type=refresh_token`.
 impl Refresh for Slack {}
-
-/// Claims about the token rather than the user, left out of [`SlackUser::claims`].
-const TOKEN_CLAIMS: &[&str] = &[
-    "iss", "aud", "exp", "iat", "nbf", "jti", "nonce", "azp", "at_hash", "c_hash", "sid",
-];
 
 /// A Slack user: the claims of the verified ID token (Slack's `openid.connect.token`
 /// documentation). `email`, `email_verified` and `date_email_verified` need the `email`
@@ -204,7 +198,7 @@ pub struct SlackUser {
     /// fails the sign-in.
     #[serde(
         default,
-        deserialize_with = "lenient_bool",
+        deserialize_with = "claims::lenient_bool",
         skip_serializing_if = "Option::is_none"
     )]
     pub email_verified: Option<bool>,
@@ -361,37 +355,14 @@ impl ProviderUser for SlackUser {
     }
 
     fn profile(&self) -> Profile {
-        let non_empty = |s: &Option<String>| s.clone().filter(|s| !s.is_empty());
-        let name = non_empty(&self.name).or_else(|| {
-            let parts: Vec<&str> = [self.given_name.as_deref(), self.family_name.as_deref()]
-                .into_iter()
-                .flatten()
-                .filter(|part| !part.is_empty())
-                .collect();
-            (!parts.is_empty()).then(|| parts.join(" "))
-        });
+        let name = claims::full_name(
+            self.name.as_deref(),
+            self.given_name.as_deref(),
+            self.family_name.as_deref(),
+        );
         Profile::new(self.provider_user_id())
             .with_name(name)
             .with_email(self.email.clone(), self.email_verified == Some(true))
-            .with_avatar_url(non_empty(&self.picture))
-    }
-}
-
-/// `true`, `false`, `"true"`, `"false"` (any case) or `null`.
-fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum BoolOrString {
-        Bool(bool),
-        String(String),
-    }
-    match Option::<BoolOrString>::deserialize(d)? {
-        None => Ok(None),
-        Some(BoolOrString::Bool(b)) => Ok(Some(b)),
-        Some(BoolOrString::String(s)) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
-        Some(BoolOrString::String(s)) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
-        Some(BoolOrString::String(_)) => Err(serde::de::Error::custom(
-            "expected a boolean or \"true\"/\"false\"",
-        )),
+            .with_avatar_url(self.picture.clone().filter(|picture| !picture.is_empty()))
     }
 }

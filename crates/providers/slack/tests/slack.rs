@@ -1,9 +1,6 @@
 //! Slack against a mock of its Sign in with Slack endpoints: the exact requests, ID
 //! tokens signed here and verified, and Slack's errors sent with HTTP 200.
 
-mod common;
-
-use common::{Signer, jwks, now};
 use mockito::{Matcher, Mock, Server};
 use portcullis::{
     AuthorizationUrl, ClientConfig, Error, IdTokenError, MemoryAdapter, OAuthClient, OAuthProvider,
@@ -12,6 +9,7 @@ use portcullis::{
 };
 use portcullis_oidc::Jwks;
 use portcullis_slack::{Slack, SlackUser};
+use portcullis_testkit::jwt::{Signer, id_token_error, jwks, now};
 use portcullis_testkit::{callback_for, form_is, query_of};
 use serde_json::{Value, json};
 
@@ -130,13 +128,6 @@ async fn sign_in_with(
     client
         .validate_callback(&callback_for(&auth, CODE), &auth.pending)
         .await
-}
-
-fn id_token_error<T: std::fmt::Debug>(result: Result<T, Error>) -> IdTokenError {
-    match result {
-        Err(Error::IdToken(e)) => e,
-        other => panic!("expected an ID-token error, got {other:?}"),
-    }
 }
 
 fn params(auth: &AuthorizationUrl) -> Vec<(String, String)> {

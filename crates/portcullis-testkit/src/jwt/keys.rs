@@ -1,18 +1,23 @@
-//! The RSA keys the mock signs ID tokens with in OpenID Connect mode.
+//! The test keys: every ID token the testkit signs, in the mock's OpenID Connect mode or
+//! for a provider crate's tests ([`Signer`](super::Signer)), is signed with one of these.
 //!
 //! **Test keys only.** They were generated once with `openssl genrsa -traditional 2048`
-//! for this crate and are published with its source: anyone can sign tokens with them.
-//! Never trust them outside a test, and never use them for anything else. They are fixed
-//! rather than generated at start because generating a 2048-bit RSA key takes seconds
-//! in a debug build.
+//! and `openssl genpkey -algorithm ed25519` for this crate and are published with its
+//! source: anyone can sign tokens with them. Never trust them outside a test, and never
+//! use them for anything else. They are fixed rather than generated at start because
+//! generating a 2048-bit RSA key takes seconds in a debug build.
 
-/// The keys, in rotation order: [`MockProvider::rotate_keys`](super::MockProvider::rotate_keys)
-/// moves to the next one, and after the last one starts again with the first one (under
-/// a new key id).
-pub(super) const TEST_KEYS: [&str; 3] = [TEST_KEY_1, TEST_KEY_2, TEST_KEY_3];
+/// The RSA keys (PKCS#1 PEM), in the order [`Signer::rsa_key`](super::Signer::rsa_key)
+/// numbers them; the mock signs with them in turn as it rotates its key.
+pub(crate) const RSA: [&str; 3] = [RSA_1, RSA_2, RSA_3];
 
-/// Test-only RSA key 1 (PKCS#1 PEM). Public knowledge: signs mock ID tokens only.
-const TEST_KEY_1: &str = "-----BEGIN RSA PRIVATE KEY-----
+/// The Ed25519 key (PKCS#8 PEM) of [`Signer::ed25519`](super::Signer::ed25519).
+pub(crate) const ED25519: &str = "-----BEGIN PRIVATE KEY-----
+MC4CAQAwBQYDK2VwBCIEICbCp11ITrxv0ubukT0z8ML17f4ndoYNRj+3ECANXK9G
+-----END PRIVATE KEY-----";
+
+/// Test-only RSA key 1 (PKCS#1 PEM). Public knowledge: signs test ID tokens only.
+const RSA_1: &str = "-----BEGIN RSA PRIVATE KEY-----
 MIIEowIBAAKCAQEAoJXeO68duXPCm3L3OWpFUZ5LjuLBtnkjtle4xRiyNklvNgU5
 KXz0Ykcz4AXnx431l9Zv9d51zdya5loCtwcyvSHDTNbiskqN8SXKHmA3GD/LoA6b
 b3+ZkJHoEK+xQsDyKi5ZsorSx5oQiUk4G83tXUu9zCnJlx20chWZWdgkslGFxBt0
@@ -40,8 +45,8 @@ dhdhSvD+9QKrUUREPTHGQF6W5AK9raOYUXQlT1ZHIjfPxAz1JiY5AfkJLIC76cSX
 XFOW7xYJnP9AVffSAOz1W/zvRNQPoodBFAffIYzzFRRHEQWD+jpA
 -----END RSA PRIVATE KEY-----";
 
-/// Test-only RSA key 2 (PKCS#1 PEM). Public knowledge: signs mock ID tokens only.
-const TEST_KEY_2: &str = "-----BEGIN RSA PRIVATE KEY-----
+/// Test-only RSA key 2 (PKCS#1 PEM). Public knowledge: signs test ID tokens only.
+const RSA_2: &str = "-----BEGIN RSA PRIVATE KEY-----
 MIIEpAIBAAKCAQEAuWh1d+MQXptERYhEYn+wGXZ+ZBgMf3XmcPGnJXl2mG5zAljH
 z5d6g7vzM3zzVNN3/0QwAY5xmkGvdiF6tdxzi8VryVC6kP3jrLHMrQh1QorKlzKJ
 XQ123zcG9X34W3HDYmESliHVzajwGuJiaerf7Oo/9q4AasTkq5tsBjo3V2rBOovq
@@ -69,8 +74,8 @@ aL9PrKMCgYBOaW2zC/FI9uemwQt4JkCjek3PimEnA9fCbDdMe6V4wQc5RpoBg9bD
 I5DFouvgGqnT2fHfkykN6jrvIcF0q+Z39ZmxLglYrO70AQoiPexLNg==
 -----END RSA PRIVATE KEY-----";
 
-/// Test-only RSA key 3 (PKCS#1 PEM). Public knowledge: signs mock ID tokens only.
-const TEST_KEY_3: &str = "-----BEGIN RSA PRIVATE KEY-----
+/// Test-only RSA key 3 (PKCS#1 PEM). Public knowledge: signs test ID tokens only.
+const RSA_3: &str = "-----BEGIN RSA PRIVATE KEY-----
 MIIEpAIBAAKCAQEAz5L5K2Pa/5mFckL4wYm+rtVURN+UghIQjrnBgGDgd6fbr+UL
 26JiQA4lekGfxh9RobaJOMmhaV1wbHDNdPDr4R+rXoC1mkkbcXqTLbmIJqD2FGMi
 jiI/sQR0sLwCawHt3cgsyW8sQCatOl02s2waTl4f7GYwXVxdhF/15J9R2U0xWGTi
