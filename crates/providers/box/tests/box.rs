@@ -450,7 +450,10 @@ async fn html_error_page_is_an_unexpected_response() {
         .expect(1)
         .create_async()
         .await;
-    let err = box_client.validate_code(CODE, None, None).await.unwrap_err();
+    let err = box_client
+        .validate_code(CODE, None, None)
+        .await
+        .unwrap_err();
     let Error::Request(request) = &err else {
         panic!("{err:?}")
     };
@@ -481,7 +484,10 @@ async fn invalid_user_json_names_the_problem() {
         r#"{"id":11446498,"type":"user","name":"Aaron Levie"}"#,
     )
     .await;
-    let err = box_client.validate_code(CODE, None, None).await.unwrap_err();
+    let err = box_client
+        .validate_code(CODE, None, None)
+        .await
+        .unwrap_err();
     let Error::Request(request) = &err else {
         panic!("{err:?}")
     };

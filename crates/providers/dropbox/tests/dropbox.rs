@@ -338,7 +338,10 @@ async fn the_account_is_fetched_with_a_post_never_a_get() {
     mock_token(&mut server, &verifier, 200, TOKEN_RESPONSE).await;
     let get = server.mock("GET", USER_PATH).expect(0).create_async().await;
     let post = mock_user(&mut server, 200, USER).await;
-    dropbox.validate_code(CODE, Some(&verifier), None).await.unwrap();
+    dropbox
+        .validate_code(CODE, Some(&verifier), None)
+        .await
+        .unwrap();
     get.assert_async().await;
     post.assert_async().await;
 }

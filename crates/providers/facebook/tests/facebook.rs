@@ -478,7 +478,10 @@ async fn html_error_page_is_an_unexpected_response() {
         .with_body("<!DOCTYPE html><html><body><h1>Sorry, something went wrong.</h1></body></html>")
         .create_async()
         .await;
-    let err = facebook.validate_code(CODE, Some("v"), None).await.unwrap_err();
+    let err = facebook
+        .validate_code(CODE, Some("v"), None)
+        .await
+        .unwrap_err();
     let Error::Request(request) = &err else {
         panic!("{err:?}")
     };
@@ -515,7 +518,10 @@ async fn invalid_user_json_names_the_problem() {
         r#"{"id":"10158842170542361","name":"#,
     )
     .await;
-    let err = facebook.validate_code(CODE, Some("v"), None).await.unwrap_err();
+    let err = facebook
+        .validate_code(CODE, Some("v"), None)
+        .await
+        .unwrap_err();
     let Error::Request(request) = &err else {
         panic!("{err:?}")
     };
@@ -539,7 +545,10 @@ async fn invalid_user_json_names_the_problem() {
         .create_async()
         .await;
     mock_user(&mut server, USER_PATH, DEFAULT_FIELDS, 200, r#"{"id":42}"#).await;
-    let err = facebook.validate_code(CODE, Some("v"), None).await.unwrap_err();
+    let err = facebook
+        .validate_code(CODE, Some("v"), None)
+        .await
+        .unwrap_err();
     let Error::Request(request) = &err else {
         panic!("{err:?}")
     };
@@ -567,16 +576,16 @@ async fn an_expired_token_at_the_user_request_is_a_typed_failure() {
         r#"{"error":{"message":"Error validating access token: Session has expired.","type":"OAuthException","code":190,"error_subcode":463,"fbtrace_id":"A1b2C3"}}"#,
     )
     .await;
-    let err = facebook.validate_code(CODE, Some("v"), None).await.unwrap_err();
+    let err = facebook
+        .validate_code(CODE, Some("v"), None)
+        .await
+        .unwrap_err();
     let Error::Request(request) = &err else {
         panic!("{err:?}")
     };
     assert_eq!(request.phase(), Phase::UserInfo);
     assert!(
-        matches!(
-            request.kind(),
-            RequestErrorKind::OAuth { status: 401, .. }
-        ),
+        matches!(request.kind(), RequestErrorKind::OAuth { status: 401, .. }),
         "{request:?}"
     );
     assert_eq!(

@@ -562,7 +562,10 @@ async fn html_error_page_is_an_unexpected_response() {
         .with_body("<!DOCTYPE html><html><head><title>We're sorry, but something went wrong (500)</title></head><body></body></html>")
         .create_async()
         .await;
-    let err = gitlab.validate_code(CODE, Some("v"), None).await.unwrap_err();
+    let err = gitlab
+        .validate_code(CODE, Some("v"), None)
+        .await
+        .unwrap_err();
     let Error::Request(request) = &err else {
         panic!("{err:?}")
     };
@@ -596,7 +599,10 @@ async fn invalid_user_json_names_the_problem() {
         r#"{"id":"1","username":"john_smith"}"#,
     )
     .await;
-    let err = gitlab.validate_code(CODE, Some("v"), None).await.unwrap_err();
+    let err = gitlab
+        .validate_code(CODE, Some("v"), None)
+        .await
+        .unwrap_err();
     let Error::Request(request) = &err else {
         panic!("{err:?}")
     };
@@ -628,7 +634,10 @@ async fn a_token_without_read_user_is_a_typed_failure() {
         r#"{"error":"insufficient_scope","error_description":"The request requires higher privileges than provided by the access token.","scope":"api read_user read_api"}"#,
     )
     .await;
-    let err = gitlab.validate_code(CODE, Some("v"), None).await.unwrap_err();
+    let err = gitlab
+        .validate_code(CODE, Some("v"), None)
+        .await
+        .unwrap_err();
     let Error::Request(request) = &err else {
         panic!("{err:?}")
     };

@@ -469,7 +469,10 @@ async fn html_error_page_is_an_unexpected_response() {
         .with_body("<html><body><h1>Kakao 서비스 점검 중입니다</h1></body></html>")
         .create_async()
         .await;
-    let err = kakao.validate_code(CODE, Some("v"), None).await.unwrap_err();
+    let err = kakao
+        .validate_code(CODE, Some("v"), None)
+        .await
+        .unwrap_err();
     let Error::Request(request) = &err else {
         panic!("{err:?}")
     };
@@ -496,7 +499,10 @@ async fn invalid_user_json_names_the_problem() {
         .create_async()
         .await;
     mock_user(&mut server, 200, r#"{"id":3456789012,"kakao_account":{"#).await;
-    let err = kakao.validate_code(CODE, Some("v"), None).await.unwrap_err();
+    let err = kakao
+        .validate_code(CODE, Some("v"), None)
+        .await
+        .unwrap_err();
     let Error::Request(request) = &err else {
         panic!("{err:?}")
     };
@@ -528,7 +534,10 @@ async fn an_invalid_token_at_the_user_request_is_a_typed_failure() {
         r#"{"msg":"this access token does not exist","code":-401}"#,
     )
     .await;
-    let err = kakao.validate_code(CODE, Some("v"), None).await.unwrap_err();
+    let err = kakao
+        .validate_code(CODE, Some("v"), None)
+        .await
+        .unwrap_err();
     let Error::Request(request) = &err else {
         panic!("{err:?}")
     };

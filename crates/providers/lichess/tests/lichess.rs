@@ -379,7 +379,10 @@ async fn html_error_page_is_an_unexpected_response() {
         )
         .create_async()
         .await;
-    let err = lichess.validate_code(CODE, Some("v"), None).await.unwrap_err();
+    let err = lichess
+        .validate_code(CODE, Some("v"), None)
+        .await
+        .unwrap_err();
     let Error::Request(request) = &err else {
         panic!("{err:?}")
     };
@@ -417,7 +420,10 @@ async fn invalid_account_json_names_the_problem() {
         .expect(0)
         .create_async()
         .await;
-    let err = lichess.validate_code(CODE, Some("v"), None).await.unwrap_err();
+    let err = lichess
+        .validate_code(CODE, Some("v"), None)
+        .await
+        .unwrap_err();
     email.assert_async().await;
     let Error::Request(request) = &err else {
         panic!("{err:?}")
