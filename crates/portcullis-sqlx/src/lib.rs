@@ -42,7 +42,7 @@
 //!
 //! * `create_user` stores the user and its key in one transaction. When two first
 //!   sign-ins of one identity race, the key's primary key lets exactly one commit; the
-//!   other gets [`StoreError::KeyExists`](portcullis::StoreError::KeyExists), which
+//!   other gets [`StoreError::KeyExists`], which
 //!   [`ProviderSession::create_user`](portcullis::ProviderSession::create_user) turns
 //!   into the user that won.
 //! * `remove_key` never removes a user's last key, even when two removals race.

@@ -22,7 +22,7 @@
 //! * PKCE (S256): GitHub supports and recommends it since July 2025 for OAuth apps and
 //!   GitHub Apps. Lucia and Arctic predate that and send none.
 //! * GitHub answers token errors with HTTP 200 (`{"error":"bad_verification_code"}`);
-//!   they come back as [`RequestErrorKind::OAuth`](portcullis::RequestErrorKind::OAuth).
+//!   they come back as [`RequestErrorKind::OAuth`].
 //! * The provider user id is the numeric `id` as a string — never `login`, which users
 //!   can change and others can then take.
 //! * The email: `/user/emails` is fetched when the token grants `user:email` or `user`,
