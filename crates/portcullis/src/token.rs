@@ -176,23 +176,127 @@ fn unix_now() -> u64 {
 /// * `scope` space- or comma-separated (GitHub) or an array (Twitch);
 /// * no `token_type` at all (LinkedIn, Slack v1): treated as `Bearer`;
 /// * every other field kept in `extra`.
-#[derive(Debug, Serialize, Deserialize)]
+///
+/// Deserialized by hand rather than with `#[serde(flatten)]`, which buffers the whole
+/// response into an intermediate tree first: this is on every sign-in's path.
+#[derive(Debug, Serialize)]
 pub(crate) struct TokenResponse {
     access_token: AccessToken,
-    #[serde(default = "bearer", deserialize_with = "token_type")]
     token_type: BasicTokenType,
-    #[serde(default, deserialize_with = "lenient_u64")]
     expires_in: Option<u64>,
-    #[serde(default)]
     refresh_token: Option<RefreshToken>,
-    #[serde(default, deserialize_with = "lenient_u64")]
     refresh_token_expires_in: Option<u64>,
-    #[serde(default, rename = "scope", deserialize_with = "lenient_scopes")]
+    #[serde(rename = "scope")]
     scopes: Option<Vec<Scope>>,
-    #[serde(default)]
     id_token: Option<IdToken>,
     #[serde(flatten)]
     extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl<'de> Deserialize<'de> for TokenResponse {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(TokenResponseVisitor)
+    }
+}
+
+struct TokenResponseVisitor;
+
+/// Wrappers that give the lenient field parsers a `Deserialize` to call by type.
+struct TokenTypeField(BasicTokenType);
+struct SecondsField(Option<u64>);
+struct ScopesField(Option<Vec<Scope>>);
+
+impl<'de> Deserialize<'de> for TokenTypeField {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        token_type(d).map(TokenTypeField)
+    }
+}
+
+impl<'de> Deserialize<'de> for SecondsField {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        lenient_u64(d).map(SecondsField)
+    }
+}
+
+impl<'de> Deserialize<'de> for ScopesField {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        lenient_scopes(d).map(ScopesField)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for TokenResponseVisitor {
+    type Value = TokenResponse;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a token response object")
+    }
+
+    fn visit_map<M: serde::de::MapAccess<'de>>(
+        self,
+        mut map: M,
+    ) -> Result<TokenResponse, M::Error> {
+        use serde::de::Error as _;
+        fn once<T, E: serde::de::Error>(slot: &Option<T>, name: &'static str) -> Result<(), E> {
+            match slot {
+                Some(_) => Err(E::duplicate_field(name)),
+                None => Ok(()),
+            }
+        }
+        let mut access_token: Option<AccessToken> = None;
+        let mut token_type: Option<BasicTokenType> = None;
+        let mut expires_in: Option<Option<u64>> = None;
+        let mut refresh_token: Option<Option<RefreshToken>> = None;
+        let mut refresh_token_expires_in: Option<Option<u64>> = None;
+        let mut scopes: Option<Option<Vec<Scope>>> = None;
+        let mut id_token: Option<Option<IdToken>> = None;
+        let mut extra = serde_json::Map::new();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match key.as_ref() {
+                "access_token" => {
+                    once(&access_token, "access_token")?;
+                    access_token = Some(map.next_value()?);
+                }
+                "token_type" => {
+                    once(&token_type, "token_type")?;
+                    token_type = Some(map.next_value::<TokenTypeField>()?.0);
+                }
+                "expires_in" => {
+                    once(&expires_in, "expires_in")?;
+                    expires_in = Some(map.next_value::<SecondsField>()?.0);
+                }
+                "refresh_token" => {
+                    once(&refresh_token, "refresh_token")?;
+                    refresh_token = Some(map.next_value()?);
+                }
+                "refresh_token_expires_in" => {
+                    once(&refresh_token_expires_in, "refresh_token_expires_in")?;
+                    refresh_token_expires_in = Some(map.next_value::<SecondsField>()?.0);
+                }
+                "scope" => {
+                    once(&scopes, "scope")?;
+                    scopes = Some(map.next_value::<ScopesField>()?.0);
+                }
+                "id_token" => {
+                    once(&id_token, "id_token")?;
+                    id_token = Some(map.next_value()?);
+                }
+                _ => {
+                    let value = map.next_value()?;
+                    extra.insert(key.into_owned(), value);
+                }
+            }
+        }
+        Ok(TokenResponse {
+            access_token: access_token.ok_or_else(|| M::Error::missing_field("access_token"))?,
+            token_type: token_type.unwrap_or_else(bearer),
+            expires_in: expires_in.flatten(),
+            refresh_token: refresh_token.flatten(),
+            refresh_token_expires_in: refresh_token_expires_in.flatten(),
+            scopes: scopes.flatten(),
+            id_token: id_token.flatten(),
+            extra,
+        })
+    }
 }
 
 fn bearer() -> BasicTokenType {
