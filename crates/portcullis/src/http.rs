@@ -502,7 +502,11 @@ impl Response {
         } else {
             &body
         };
-        if let Ok(probe) = serde_json::from_slice::<ErrorProbe>(probed)
+        // Only a body naming an `error` member can be an error object: skip the second
+        // parse for every ordinary token response. (A token response without
+        // `access_token` fails to parse anyway.)
+        if contains(probed, b"\"error\"")
+            && let Ok(probe) = serde_json::from_slice::<ErrorProbe>(probed)
             && probe.access_token.is_none()
             && let Some(response) = probe.into_response()
         {
@@ -633,6 +637,13 @@ fn base64_decode(text: &str) -> Option<Vec<u8>> {
         }
     }
     Some(out)
+}
+
+/// Whether `haystack` contains `needle`.
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
 }
 
 /// The fields that tell an OAuth error object from a token response.
