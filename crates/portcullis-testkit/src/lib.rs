@@ -6,6 +6,8 @@
 //! * [`callback_for`] — the callback a provider would send for an authorization URL;
 //! * [`query_of`] — a URL's query as a sorted map, to assert every parameter;
 //! * [`s256_challenge`] — the PKCE challenge a verifier must produce;
+//! * [`assert_debug_hides_secrets`], [`assert_forged_callbacks_refused`] — the checks every
+//!   provider crate runs on its client;
 //! * [`TestProvider`] — a minimal provider for testing the core and apps' own flows;
 //! * [`MockProvider`] — an in-process OAuth 2.0 authorization server for
 //!   [`TestProvider`], to sign in without the internet from tests or a browser
@@ -166,6 +168,74 @@ pub fn callback_for(authorization: &AuthorizationUrl, code: &str) -> CallbackPar
         .remove("state")
         .expect("the authorization URL has a state");
     CallbackParams::new(code, state)
+}
+
+/// Asserts that neither a client's `Debug` nor the `Debug` of an authorization it starts
+/// shows `client_secret` or any per-sign-in secret: the `state`, the PKCE verifier and
+/// challenge, the nonce. Every provider crate's tests call it on their client.
+///
+/// # Panics
+///
+/// When a secret shows, with the offending output.
+pub fn assert_debug_hides_secrets<C>(client: &C, client_secret: &str)
+where
+    C: portcullis::OAuthProvider + std::fmt::Debug,
+{
+    let auth = client.authorization_url();
+    let debug = format!("{client:?} {auth:?}");
+    let query = query_of(&auth.url);
+    let mut secrets = vec![client_secret, auth.pending.state()];
+    secrets.extend(auth.pending.code_verifier());
+    secrets.extend(auth.pending.nonce());
+    secrets.extend(query.get("code_challenge").map(String::as_str));
+    for secret in secrets {
+        assert!(!debug.contains(secret), "a secret shows in {debug}");
+    }
+}
+
+/// Asserts that a client refuses, with the right typed error, the callbacks that must
+/// never reach the token endpoint: a forged `state`, a user's cancellation
+/// (`error=access_denied`), and a callback without `code`. The caller checks that its
+/// mock token endpoint saw no request.
+///
+/// # Panics
+///
+/// When a callback is accepted or fails with another error.
+pub async fn assert_forged_callbacks_refused<C: portcullis::OAuthProvider>(client: &C) {
+    use portcullis::{CallbackError, Error};
+    let auth = client.authorization_url();
+    let state = auth.pending.state();
+    let cases = [
+        (
+            CallbackParams::new("the-code", "not-the-state"),
+            "STATE_MISMATCH",
+        ),
+        (
+            CallbackParams::from_query(&format!(
+                "error=access_denied&error_description=The+user+declined&state={state}"
+            ))
+            .expect("a valid query"),
+            "PROVIDER_ERROR",
+        ),
+        (
+            CallbackParams::from_query(&format!("state={state}")).expect("a valid query"),
+            "INVALID_CALLBACK",
+        ),
+    ];
+    for (callback, code) in cases {
+        let err = match client.validate_callback(&callback, &auth.pending).await {
+            Ok(_) => panic!("{callback:?} was accepted"),
+            Err(err) => err,
+        };
+        assert_eq!(err.code(), code, "{err:?}");
+        assert!(!err.is_retryable(), "{err:?}");
+        match (&err, code) {
+            (Error::Callback(CallbackError::StateMismatch), "STATE_MISMATCH") => {}
+            (Error::Callback(e), "PROVIDER_ERROR") if e.is_access_denied() => {}
+            (Error::Callback(CallbackError::MissingCode), "INVALID_CALLBACK") => {}
+            _ => panic!("{callback:?}: unexpected {err:?}"),
+        }
+    }
 }
 
 /// The PKCE S256 challenge of `verifier` (RFC 7636 §4.2): base64url(SHA-256(verifier))

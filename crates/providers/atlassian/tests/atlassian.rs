@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use mockito::{Matcher, Server};
 use portcullis::{
-    CallbackError, ClientConfig, Error, MemoryAdapter, OAuthClient, OAuthProvider, Phase, Provider,
-    ProviderUser, RefreshToken, RequestErrorKind, USER_AGENT, Url,
+    ClientConfig, Error, MemoryAdapter, OAuthClient, OAuthProvider, Phase, Provider, ProviderUser,
+    RefreshToken, RequestErrorKind, USER_AGENT, Url,
 };
 use portcullis_atlassian::{Atlassian, AtlassianUser};
 use portcullis_testkit::{callback_for, form_is, query_of};
@@ -488,31 +488,7 @@ async fn forged_or_cancelled_callbacks_send_nothing() {
         .expect(0)
         .create_async()
         .await;
-    let auth = atlassian.authorization_url();
-
-    let wrong_state = portcullis::CallbackParams::new(CODE, "not-the-state");
-    let err = atlassian
-        .validate_callback(&wrong_state, &auth.pending)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, Error::Callback(CallbackError::StateMismatch)),
-        "{err:?}"
-    );
-
-    let denied = portcullis::CallbackParams::from_query(&format!(
-        "error=access_denied&error_description=User+did+not+authorize+the+request&state={}",
-        auth.pending.state()
-    ))
-    .unwrap();
-    let err = atlassian
-        .validate_callback(&denied, &auth.pending)
-        .await
-        .unwrap_err();
-    let Error::Callback(callback) = &err else {
-        panic!("{err:?}")
-    };
-    assert!(callback.is_access_denied());
+    portcullis_testkit::assert_forged_callbacks_refused(&atlassian).await;
     token.assert_async().await;
 }
 
@@ -520,7 +496,5 @@ async fn forged_or_cancelled_callbacks_send_nothing() {
 fn debug_output_holds_no_secret() {
     let atlassian =
         OAuthClient::new(Atlassian::new(), config(), MemoryAdapter::<String>::new()).unwrap();
-    let auth = atlassian.authorization_url();
-    let debug = format!("{atlassian:?} {auth:?}");
-    assert!(!debug.contains(CLIENT_SECRET), "{debug}");
+    portcullis_testkit::assert_debug_hides_secrets(&atlassian, CLIENT_SECRET);
 }

@@ -876,14 +876,7 @@ fn debug_output_holds_no_secret() {
         MemoryAdapter::<String>::new(),
     )
     .unwrap();
-    let auth = entra.authorization_url();
-    let debug = format!("{entra:?} {auth:?}");
-    assert!(!debug.contains(CLIENT_SECRET), "{debug}");
-    assert!(!debug.contains(auth.pending.nonce().unwrap()), "{debug}");
-    assert!(
-        !debug.contains(auth.pending.code_verifier().unwrap()),
-        "{debug}"
-    );
+    portcullis_testkit::assert_debug_hides_secrets(&entra, CLIENT_SECRET);
 }
 
 #[test]

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use mockito::{Matcher, Server};
 use portcullis::{
-    CallbackError, ClientConfig, Error, MemoryAdapter, OAuthClient, OAuthProvider, Phase, Provider,
-    ProviderUser, RefreshToken, RequestErrorKind, USER_AGENT, Url,
+    ClientConfig, Error, MemoryAdapter, OAuthClient, OAuthProvider, Phase, Provider, ProviderUser,
+    RefreshToken, RequestErrorKind, USER_AGENT, Url,
 };
 use portcullis_bitbucket::{Bitbucket, BitbucketUser};
 use portcullis_testkit::{basic_auth, callback_for, form_is, query_of};
@@ -542,31 +542,7 @@ async fn forged_or_cancelled_callbacks_send_nothing() {
         .expect(0)
         .create_async()
         .await;
-    let auth = bitbucket.authorization_url();
-
-    let wrong_state = portcullis::CallbackParams::new(CODE, "not-the-state");
-    let err = bitbucket
-        .validate_callback(&wrong_state, &auth.pending)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, Error::Callback(CallbackError::StateMismatch)),
-        "{err:?}"
-    );
-
-    let denied = portcullis::CallbackParams::from_query(&format!(
-        "error=access_denied&error_description=The+user+denied+the+request&state={}",
-        auth.pending.state()
-    ))
-    .unwrap();
-    let err = bitbucket
-        .validate_callback(&denied, &auth.pending)
-        .await
-        .unwrap_err();
-    let Error::Callback(callback) = &err else {
-        panic!("{err:?}")
-    };
-    assert!(callback.is_access_denied());
+    portcullis_testkit::assert_forged_callbacks_refused(&bitbucket).await;
     token.assert_async().await;
 }
 
@@ -574,7 +550,5 @@ async fn forged_or_cancelled_callbacks_send_nothing() {
 fn debug_output_holds_no_secret() {
     let bitbucket =
         OAuthClient::new(Bitbucket::new(), config(), MemoryAdapter::<String>::new()).unwrap();
-    let auth = bitbucket.authorization_url();
-    let debug = format!("{bitbucket:?} {auth:?}");
-    assert!(!debug.contains(CLIENT_SECRET), "{debug}");
+    portcullis_testkit::assert_debug_hides_secrets(&bitbucket, CLIENT_SECRET);
 }

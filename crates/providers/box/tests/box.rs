@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use mockito::{Matcher, Server};
 use portcullis::{
-    AccessToken, CallbackError, ClientConfig, Error, MemoryAdapter, OAuthClient, OAuthProvider,
-    Phase, Provider, ProviderUser, RefreshToken, RequestErrorKind, USER_AGENT, Url,
+    AccessToken, ClientConfig, Error, MemoryAdapter, OAuthClient, OAuthProvider, Phase, Provider,
+    ProviderUser, RefreshToken, RequestErrorKind, USER_AGENT, Url,
 };
 use portcullis_box::BoxUser;
 use portcullis_testkit::{callback_for, form_is, query_of};
@@ -508,31 +508,7 @@ async fn forged_or_cancelled_callbacks_send_nothing() {
         .expect(0)
         .create_async()
         .await;
-    let auth = box_client.authorization_url();
-
-    let wrong_state = portcullis::CallbackParams::new(CODE, "not-the-state");
-    let err = box_client
-        .validate_callback(&wrong_state, &auth.pending)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, Error::Callback(CallbackError::StateMismatch)),
-        "{err:?}"
-    );
-
-    let denied = portcullis::CallbackParams::from_query(&format!(
-        "error=access_denied&error_description=The+user+denied+access+to+your+application&state={}",
-        auth.pending.state()
-    ))
-    .unwrap();
-    let err = box_client
-        .validate_callback(&denied, &auth.pending)
-        .await
-        .unwrap_err();
-    let Error::Callback(callback) = &err else {
-        panic!("{err:?}")
-    };
-    assert!(callback.is_access_denied());
+    portcullis_testkit::assert_forged_callbacks_refused(&box_client).await;
     token.assert_async().await;
 }
 
@@ -540,7 +516,5 @@ async fn forged_or_cancelled_callbacks_send_nothing() {
 fn debug_output_holds_no_secret() {
     let box_client =
         OAuthClient::new(BoxProvider::new(), config(), MemoryAdapter::<String>::new()).unwrap();
-    let auth = box_client.authorization_url();
-    let debug = format!("{box_client:?} {auth:?}");
-    assert!(!debug.contains(CLIENT_SECRET), "{debug}");
+    portcullis_testkit::assert_debug_hides_secrets(&box_client, CLIENT_SECRET);
 }

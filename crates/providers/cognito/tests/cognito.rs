@@ -589,10 +589,7 @@ fn debug_output_holds_no_secret() {
         MemoryAdapter::<String>::new(),
     )
     .unwrap();
-    let auth = cognito.authorization_url();
-    let debug = format!("{cognito:?} {auth:?}");
-    assert!(!debug.contains(CLIENT_SECRET), "{debug}");
-    assert!(!debug.contains(auth.pending.nonce().unwrap()), "{debug}");
+    portcullis_testkit::assert_debug_hides_secrets(&cognito, CLIENT_SECRET);
 }
 
 #[test]

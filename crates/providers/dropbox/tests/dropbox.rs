@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use mockito::{Matcher, Server};
 use portcullis::{
-    CallbackError, ClientConfig, Error, MemoryAdapter, OAuthClient, OAuthProvider, Phase, Provider,
-    ProviderUser, RefreshToken, RequestErrorKind, USER_AGENT, Url,
+    ClientConfig, Error, MemoryAdapter, OAuthClient, OAuthProvider, Phase, Provider, ProviderUser,
+    RefreshToken, RequestErrorKind, USER_AGENT, Url,
 };
 use portcullis_dropbox::{Dropbox, DropboxUser, TokenAccessType};
 use portcullis_testkit::{basic_auth, callback_for, form_is, query_of, s256_challenge};
@@ -603,31 +603,7 @@ async fn forged_or_cancelled_callbacks_send_nothing() {
         .expect(0)
         .create_async()
         .await;
-    let auth = dropbox.authorization_url();
-
-    let wrong_state = portcullis::CallbackParams::new(CODE, "not-the-state");
-    let err = dropbox
-        .validate_callback(&wrong_state, &auth.pending)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, Error::Callback(CallbackError::StateMismatch)),
-        "{err:?}"
-    );
-
-    let denied = portcullis::CallbackParams::from_query(&format!(
-        "error=access_denied&error_description=The+user+chose+not+to+give+your+app+access+to+their+Dropbox+account.&state={}",
-        auth.pending.state()
-    ))
-    .unwrap();
-    let err = dropbox
-        .validate_callback(&denied, &auth.pending)
-        .await
-        .unwrap_err();
-    let Error::Callback(callback) = &err else {
-        panic!("{err:?}")
-    };
-    assert!(callback.is_access_denied());
+    portcullis_testkit::assert_forged_callbacks_refused(&dropbox).await;
     token.assert_async().await;
 }
 
@@ -635,11 +611,5 @@ async fn forged_or_cancelled_callbacks_send_nothing() {
 fn debug_output_holds_no_secret() {
     let dropbox =
         OAuthClient::new(Dropbox::new(), config(), MemoryAdapter::<String>::new()).unwrap();
-    let auth = dropbox.authorization_url();
-    let debug = format!("{dropbox:?} {auth:?}");
-    assert!(!debug.contains(APP_SECRET), "{debug}");
-    assert!(
-        !debug.contains(auth.pending.code_verifier().unwrap()),
-        "{debug}"
-    );
+    portcullis_testkit::assert_debug_hides_secrets(&dropbox, APP_SECRET);
 }

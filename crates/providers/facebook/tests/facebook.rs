@@ -593,3 +593,10 @@ async fn an_expired_token_at_the_user_request_is_a_typed_failure() {
         Some("Error validating access token: Session has expired.")
     );
 }
+
+#[test]
+fn debug_output_holds_no_secret() {
+    let client =
+        OAuthClient::new(Facebook::new(), config(), MemoryAdapter::<String>::new()).unwrap();
+    portcullis_testkit::assert_debug_hides_secrets(&client, APP_SECRET);
+}

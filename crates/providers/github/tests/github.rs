@@ -3,8 +3,8 @@
 
 use mockito::{Matcher, Server};
 use portcullis::{
-    CallbackError, ClientConfig, Error, MemoryAdapter, OAuthClient, OAuthProvider, Provider,
-    RefreshToken, RequestErrorKind, USER_AGENT, Url,
+    ClientConfig, Error, MemoryAdapter, OAuthClient, OAuthProvider, Provider, RefreshToken,
+    RequestErrorKind, USER_AGENT, Url,
 };
 use portcullis_github::GitHub;
 use portcullis_testkit::{callback_for, form_is, query_of};
@@ -455,56 +455,12 @@ async fn forged_or_cancelled_callbacks_send_nothing() {
         .expect(0)
         .create_async()
         .await;
-    let auth = github.authorization_url();
-
-    let wrong_state = portcullis::CallbackParams::new("the-code", "not-the-state");
-    let err = github
-        .validate_callback(&wrong_state, &auth.pending)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, Error::Callback(CallbackError::StateMismatch)),
-        "{err:?}"
-    );
-    assert_eq!(err.code(), "STATE_MISMATCH");
-
-    let denied = portcullis::CallbackParams::from_query(&format!(
-        "error=access_denied&error_description=The+user+has+denied+your+application+access.&state={}",
-        auth.pending.state()
-    ))
-    .unwrap();
-    let err = github
-        .validate_callback(&denied, &auth.pending)
-        .await
-        .unwrap_err();
-    let Error::Callback(callback) = &err else {
-        panic!("{err:?}")
-    };
-    assert!(callback.is_access_denied());
-    assert_eq!(err.code(), "PROVIDER_ERROR");
-
-    let no_code =
-        portcullis::CallbackParams::from_query(&format!("state={}", auth.pending.state())).unwrap();
-    let err = github
-        .validate_callback(&no_code, &auth.pending)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, Error::Callback(CallbackError::MissingCode)),
-        "{err:?}"
-    );
-
+    portcullis_testkit::assert_forged_callbacks_refused(&github).await;
     token.assert_async().await;
 }
 
 #[test]
 fn debug_output_holds_no_secret() {
     let github = OAuthClient::new(GitHub::new(), config(), MemoryAdapter::<String>::new()).unwrap();
-    let auth = github.authorization_url();
-    let debug = format!("{github:?} {auth:?}");
-    assert!(!debug.contains("s3cr3t-client"), "{debug}");
-    assert!(
-        !debug.contains(auth.pending.code_verifier().unwrap()),
-        "{debug}"
-    );
+    portcullis_testkit::assert_debug_hides_secrets(&github, "s3cr3t-client");
 }

@@ -644,3 +644,9 @@ async fn a_token_without_read_user_is_a_typed_failure() {
     assert_eq!(request.phase(), Phase::UserInfo);
     assert_eq!(request.oauth_error().unwrap().error, "insufficient_scope");
 }
+
+#[test]
+fn debug_output_holds_no_secret() {
+    let client = OAuthClient::new(GitLab::new(), config(), MemoryAdapter::<String>::new()).unwrap();
+    portcullis_testkit::assert_debug_hides_secrets(&client, CLIENT_SECRET);
+}

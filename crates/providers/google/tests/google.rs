@@ -796,13 +796,7 @@ async fn callback_with_googles_issuer_signs_in() {
 #[test]
 fn debug_output_holds_no_secret() {
     let google = OAuthClient::new(Google::new(), config(), MemoryAdapter::<String>::new()).unwrap();
-    let auth = google.authorization_url();
-    let debug = format!("{google:?} {auth:?}");
-    assert!(!debug.contains(CLIENT_SECRET), "{debug}");
-    assert!(
-        !debug.contains(auth.pending.code_verifier().unwrap()),
-        "{debug}"
-    );
+    portcullis_testkit::assert_debug_hides_secrets(&google, CLIENT_SECRET);
 }
 
 /// A sign-in whose ID token has `claims` (with the sign-in's nonce unless `keep_nonce`),

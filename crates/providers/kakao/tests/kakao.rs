@@ -549,3 +549,9 @@ async fn an_invalid_token_at_the_user_request_is_a_typed_failure() {
         "{request:?}"
     );
 }
+
+#[test]
+fn debug_output_holds_no_secret() {
+    let client = OAuthClient::new(Kakao::new(), config(), MemoryAdapter::<String>::new()).unwrap();
+    portcullis_testkit::assert_debug_hides_secrets(&client, CLIENT_SECRET);
+}

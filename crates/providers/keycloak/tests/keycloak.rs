@@ -781,10 +781,7 @@ async fn an_invalid_code_is_an_oauth_error() {
 #[test]
 fn debug_output_holds_no_secret() {
     let keycloak = client(Keycloak::new("https://id.example.com", "acme").unwrap());
-    let auth = keycloak.authorization_url();
-    let debug = format!("{keycloak:?} {auth:?}");
-    assert!(!debug.contains(CLIENT_SECRET), "{debug}");
-    assert!(!debug.contains(auth.pending.nonce().unwrap()), "{debug}");
+    portcullis_testkit::assert_debug_hides_secrets(&keycloak, CLIENT_SECRET);
 }
 
 #[test]

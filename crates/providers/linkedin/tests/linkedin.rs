@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use mockito::{Matcher, Server};
 use portcullis::{
-    CallbackError, CallbackParams, ClientConfig, Error, MemoryAdapter, OAuthClient, OAuthProvider,
-    Phase, Provider, ProviderUser, RefreshToken, RequestErrorKind, USER_AGENT, Url,
+    ClientConfig, Error, MemoryAdapter, OAuthClient, OAuthProvider, Phase, Provider, ProviderUser,
+    RefreshToken, RequestErrorKind, USER_AGENT, Url,
 };
 use portcullis_linkedin::{LinkedIn, LinkedInLocale, LinkedInUser};
 use portcullis_testkit::{callback_for, form_is, query_of};
@@ -534,29 +534,7 @@ async fn forged_or_cancelled_callbacks_send_nothing() {
         .expect(0)
         .create_async()
         .await;
-    let auth = linkedin.authorization_url();
-
-    let wrong_state = CallbackParams::new(CODE, "not-the-state");
-    let err = linkedin
-        .validate_callback(&wrong_state, &auth.pending)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, Error::Callback(CallbackError::StateMismatch)),
-        "{err:?}"
-    );
-
-    // LinkedIn's redirect when the member cancels.
-    let cancelled = CallbackParams::from_query(&format!(
-        "error=user_cancelled_login&error_description=The+user+cancelled+LinkedIn+login&state={}",
-        auth.pending.state()
-    ))
-    .unwrap();
-    let err = linkedin
-        .validate_callback(&cancelled, &auth.pending)
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), "PROVIDER_ERROR");
+    portcullis_testkit::assert_forged_callbacks_refused(&linkedin).await;
     token.assert_async().await;
 }
 
@@ -564,8 +542,5 @@ async fn forged_or_cancelled_callbacks_send_nothing() {
 fn debug_output_holds_no_secret() {
     let linkedin =
         OAuthClient::new(LinkedIn::new(), config(), MemoryAdapter::<String>::new()).unwrap();
-    let auth = linkedin.authorization_url();
-    let debug = format!("{linkedin:?} {auth:?}");
-    assert!(!debug.contains(CLIENT_SECRET), "{debug}");
-    assert!(!debug.contains(auth.pending.nonce().unwrap()), "{debug}");
+    portcullis_testkit::assert_debug_hides_secrets(&linkedin, CLIENT_SECRET);
 }

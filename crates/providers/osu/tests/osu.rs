@@ -3,8 +3,8 @@
 
 use mockito::{Matcher, Server};
 use portcullis::{
-    CallbackError, CallbackParams, ClientConfig, Error, MemoryAdapter, OAuthClient, OAuthProvider,
-    Phase, Provider, ProviderUser, RefreshToken, RequestErrorKind, USER_AGENT, Url,
+    ClientConfig, Error, MemoryAdapter, OAuthClient, OAuthProvider, Phase, Provider, ProviderUser,
+    RefreshToken, RequestErrorKind, USER_AGENT, Url,
 };
 use portcullis_osu::{Osu, OsuCountry, OsuUser, Ruleset};
 use portcullis_testkit::{callback_for, form_is, query_of};
@@ -546,36 +546,12 @@ async fn forged_or_denied_callbacks_send_nothing() {
         .expect(0)
         .create_async()
         .await;
-    let auth = osu.authorization_url();
-    let err = osu
-        .validate_callback(&CallbackParams::new(CODE, "forged"), &auth.pending)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, Error::Callback(CallbackError::StateMismatch)),
-        "{err:?}"
-    );
-    let denied = CallbackParams::from_query(&format!(
-        "error=access_denied&error_description=The+resource+owner+or+authorization+server+denied+the+request.&state={}",
-        auth.pending.state()
-    ))
-    .unwrap();
-    let err = osu
-        .validate_callback(&denied, &auth.pending)
-        .await
-        .unwrap_err();
-    let Error::Callback(callback) = &err else {
-        panic!("{err:?}")
-    };
-    assert!(callback.is_access_denied());
+    portcullis_testkit::assert_forged_callbacks_refused(&osu).await;
     token.assert_async().await;
 }
 
 #[test]
 fn debug_output_holds_no_secret() {
     let osu = OAuthClient::new(Osu::new(), config(), MemoryAdapter::<String>::new()).unwrap();
-    let auth = osu.authorization_url();
-    let debug = format!("{osu:?} {auth:?}");
-    assert!(!debug.contains(CLIENT_SECRET), "{debug}");
-    assert!(!debug.contains(auth.pending.state()), "{debug}");
+    portcullis_testkit::assert_debug_hides_secrets(&osu, CLIENT_SECRET);
 }

@@ -3,8 +3,8 @@
 
 use mockito::{Matcher, Server};
 use portcullis::{
-    CallbackError, CallbackParams, ClientConfig, Error, MemoryAdapter, OAuthClient, OAuthProvider,
-    Phase, Provider, ProviderUser, RefreshToken, RequestErrorKind, USER_AGENT, Url,
+    ClientConfig, Error, MemoryAdapter, OAuthClient, OAuthProvider, Phase, Provider, ProviderUser,
+    RefreshToken, RequestErrorKind, USER_AGENT, Url,
 };
 use portcullis_patreon::{Patreon, PatreonUser, USER_FIELDS};
 use portcullis_testkit::{callback_for, form_is, query_of};
@@ -493,15 +493,7 @@ async fn forged_callbacks_send_nothing() {
         .expect(0)
         .create_async()
         .await;
-    let auth = patreon.authorization_url();
-    let err = patreon
-        .validate_callback(&CallbackParams::new(CODE, "forged"), &auth.pending)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, Error::Callback(CallbackError::StateMismatch)),
-        "{err:?}"
-    );
+    portcullis_testkit::assert_forged_callbacks_refused(&patreon).await;
     token.assert_async().await;
 }
 
@@ -509,6 +501,5 @@ async fn forged_callbacks_send_nothing() {
 fn debug_output_holds_no_secret() {
     let patreon =
         OAuthClient::new(Patreon::new(), config(), MemoryAdapter::<String>::new()).unwrap();
-    let debug = format!("{patreon:?} {:?}", patreon.authorization_url());
-    assert!(!debug.contains(CLIENT_SECRET), "{debug}");
+    portcullis_testkit::assert_debug_hides_secrets(&patreon, CLIENT_SECRET);
 }

@@ -3,9 +3,8 @@
 
 use mockito::{Matcher, Server};
 use portcullis::{
-    AccessToken, CallbackError, CallbackParams, ClientConfig, Error, HttpClient, MemoryAdapter,
-    OAuthClient, OAuthProvider, Phase, Provider, ProviderUser, RefreshToken, RequestErrorKind,
-    USER_AGENT, Url,
+    AccessToken, ClientConfig, Error, HttpClient, MemoryAdapter, OAuthClient, OAuthProvider, Phase,
+    Provider, ProviderUser, RefreshToken, RequestErrorKind, USER_AGENT, Url,
 };
 use portcullis_reddit::{Reddit, RedditUser, TokenDuration};
 use portcullis_testkit::{basic_auth, callback_for, form_is, query_of};
@@ -705,34 +704,12 @@ async fn forged_or_denied_callbacks_send_nothing() {
         .expect(0)
         .create_async()
         .await;
-    let auth = reddit.authorization_url();
-    let err = reddit
-        .validate_callback(&CallbackParams::new(CODE, "forged"), &auth.pending)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, Error::Callback(CallbackError::StateMismatch)),
-        "{err:?}"
-    );
-    let denied = CallbackParams::from_query(&format!(
-        "error=access_denied&state={}",
-        auth.pending.state()
-    ))
-    .unwrap();
-    let err = reddit
-        .validate_callback(&denied, &auth.pending)
-        .await
-        .unwrap_err();
-    let Error::Callback(callback) = &err else {
-        panic!("{err:?}")
-    };
-    assert!(callback.is_access_denied());
+    portcullis_testkit::assert_forged_callbacks_refused(&reddit).await;
     token.assert_async().await;
 }
 
 #[test]
 fn debug_output_holds_no_secret() {
     let reddit = OAuthClient::new(Reddit::new(), config(), MemoryAdapter::<String>::new()).unwrap();
-    let debug = format!("{reddit:?} {:?}", reddit.authorization_url());
-    assert!(!debug.contains(CLIENT_SECRET), "{debug}");
+    portcullis_testkit::assert_debug_hides_secrets(&reddit, CLIENT_SECRET);
 }

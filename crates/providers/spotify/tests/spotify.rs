@@ -595,11 +595,5 @@ async fn an_expired_token_at_the_user_endpoint_is_an_unexpected_response() {
 fn debug_output_holds_no_secret() {
     let spotify =
         OAuthClient::new(Spotify::new(), config(), MemoryAdapter::<String>::new()).unwrap();
-    let auth = spotify.authorization_url();
-    let debug = format!("{spotify:?} {auth:?}");
-    assert!(!debug.contains(CLIENT_SECRET), "{debug}");
-    assert!(
-        !debug.contains(auth.pending.code_verifier().unwrap()),
-        "{debug}"
-    );
+    portcullis_testkit::assert_debug_hides_secrets(&spotify, CLIENT_SECRET);
 }

@@ -663,7 +663,5 @@ async fn a_failed_refresh_reports_stravas_fault() {
 #[test]
 fn debug_output_holds_no_secret() {
     let strava = OAuthClient::new(Strava::new(), config(), MemoryAdapter::<String>::new()).unwrap();
-    let auth = strava.authorization_url();
-    let debug = format!("{strava:?} {auth:?}");
-    assert!(!debug.contains(CLIENT_SECRET), "{debug}");
+    portcullis_testkit::assert_debug_hides_secrets(&strava, CLIENT_SECRET);
 }

@@ -585,7 +585,5 @@ async fn revoke_posts_the_token_and_client_id() {
 #[test]
 fn debug_output_holds_no_secret() {
     let twitch = OAuthClient::new(Twitch::new(), config(), MemoryAdapter::<String>::new()).unwrap();
-    let auth = twitch.authorization_url();
-    let debug = format!("{twitch:?} {auth:?}");
-    assert!(!debug.contains(CLIENT_SECRET), "{debug}");
+    portcullis_testkit::assert_debug_hides_secrets(&twitch, CLIENT_SECRET);
 }

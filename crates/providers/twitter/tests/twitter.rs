@@ -683,11 +683,5 @@ async fn public_client_revoke_sends_its_id() {
 fn debug_output_holds_no_secret() {
     let twitter =
         OAuthClient::new(Twitter::new(), config(), MemoryAdapter::<String>::new()).unwrap();
-    let auth = twitter.authorization_url();
-    let debug = format!("{twitter:?} {auth:?}");
-    assert!(!debug.contains(CLIENT_SECRET), "{debug}");
-    assert!(
-        !debug.contains(auth.pending.code_verifier().unwrap()),
-        "{debug}"
-    );
+    portcullis_testkit::assert_debug_hides_secrets(&twitter, CLIENT_SECRET);
 }
