@@ -333,16 +333,17 @@ impl<P: Provider, A: UserAdapter> OAuthClient<P, A> {
 
     /// The `oauth2` client for one request that authenticates the client: the one built
     /// from the configuration, or one holding the provider's own secret
-    /// ([`Provider::client_secret`]), built in `own`.
+    /// ([`Provider::client_secret`]), built in `own`. Boxed: `own` lives in the request's
+    /// future, which would otherwise carry the 700-byte client for every provider.
     fn oauth2_for_request<'a>(
         &'a self,
-        own: &'a mut Option<Oauth2Client>,
+        own: &'a mut Option<Box<Oauth2Client>>,
     ) -> Result<&'a Oauth2Client, Error> {
         Ok(match self.provider.client_secret(&self.config.client_id)? {
-            Some(secret) => own.insert(
+            Some(secret) => own.insert(Box::new(
                 oauth2_client(&self.provider, &self.config, &self.endpoints)
                     .set_client_secret(secret),
-            ),
+            )),
             None => &self.oauth2,
         })
     }
@@ -459,11 +460,10 @@ impl<P: Revoke, A: UserAdapter> OAuthClient<P, A> {
                     Phase::Revoke,
                     RequestErrorKind::Transport(Box::new(e.without_url())),
                 )
-            })?;
+            });
         self.http
-            .execute(&self.id, Phase::Revoke, request)
-            .await?
-            .into_oauth2()?;
+            .execute_token_request(&self.id, Phase::Revoke, request)
+            .await?;
         Ok(())
     }
 }

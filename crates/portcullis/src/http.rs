@@ -10,6 +10,7 @@
 
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
@@ -21,6 +22,9 @@ use crate::error::{Error, OAuthErrorResponse, Phase, RequestError, RequestErrorK
 /// The default `User-Agent`; set another with [`HttpClientBuilder::user_agent`]. GitHub
 /// and Reddit refuse requests without one.
 pub const USER_AGENT: &str = concat!("portcullis/", env!("CARGO_PKG_VERSION"));
+
+/// Checked once, at compile time, instead of on every request.
+const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
 
 /// The HTTP client shared by all providers.
 ///
@@ -118,102 +122,117 @@ impl HttpClient {
         self.user_agent.to_str().unwrap_or(USER_AGENT)
     }
 
-    /// Sends one request and reads its body within the limits.
-    pub(crate) async fn execute(
-        &self,
-        provider: &str,
+    /// Sends one request, reads its body within the limits and judges the response with
+    /// `judge`, in the request's tracing span.
+    ///
+    /// Not an `async fn`, and the future it returns is one `async fn` deep: rustc keeps
+    /// each `async fn`'s moved-from arguments in its future, so a request passed down
+    /// through nested `async fn`s, or a future passed into one, is stored again at each
+    /// level. Built this way, the future `oauth2` boxes for a token request
+    /// ([`Oauth2Http`]) is about 700 bytes instead of 2.4 KB, and a sign-in's future
+    /// shrinks by as much (`docs/performance.md`).
+    fn execute<'a, T: Send, E: From<RequestError>>(
+        &'a self,
+        provider: &'a str,
         phase: Phase,
-        mut request: reqwest::Request,
-    ) -> Result<Response, RequestError> {
-        let headers = request.headers_mut();
-        headers
-            .entry(header::ACCEPT)
-            .or_insert(HeaderValue::from_static("application/json"));
-        headers
-            .entry(header::USER_AGENT)
-            .or_insert(self.user_agent.clone());
-
-        let url = request.url();
-        let span = tracing::debug_span!(
-            "portcullis.request",
-            provider,
-            phase = phase.as_str(),
-            method = %request.method(),
-            host = url.host_str().unwrap_or_default(),
-            path = url.path(),
-            status = tracing::field::Empty,
-            duration_ms = tracing::field::Empty,
-        );
-        let started = Instant::now();
-        let result = self
-            .send_and_read(provider, phase, request)
-            .instrument(span.clone())
-            .await;
-        span.record("duration_ms", started.elapsed().as_millis() as u64);
-        match &result {
-            Ok(response) => {
-                span.record("status", response.status.as_u16());
-                tracing::debug!(parent: &span, "provider answered");
-            }
-            Err(error) => tracing::debug!(parent: &span, %error, "request failed"),
-        }
-        result
+        request: Result<reqwest::Request, RequestError>,
+        judge: fn(Response<'a>) -> Result<T, RequestError>,
+    ) -> impl Future<Output = Result<T, E>> + Send {
+        let mut span = tracing::Span::none();
+        let sent = request.map(|mut request| {
+            let headers = request.headers_mut();
+            headers.entry(header::ACCEPT).or_insert(APPLICATION_JSON);
+            headers
+                .entry(header::USER_AGENT)
+                .or_insert(self.user_agent.clone());
+            let url = request.url();
+            span = tracing::debug_span!(
+                "portcullis.request",
+                provider,
+                phase = phase.as_str(),
+                method = %request.method(),
+                host = url.host_str().unwrap_or_default(),
+                path = url.path(),
+                status = tracing::field::Empty,
+                duration_ms = tracing::field::Empty,
+            );
+            let secrets = Secrets::of(&request);
+            (self.inner.execute(request), secrets)
+        });
+        self.read(provider, phase, sent, judge, span.clone())
+            .instrument(span)
     }
 
-    async fn send_and_read(
+    /// The body of [`HttpClient::execute`]: waits for the response, reads its body,
+    /// refusing one over the limit as soon as it is known to be, and judges it.
+    async fn read<'a, T: Send, E: From<RequestError>>(
         &self,
-        provider: &str,
+        provider: &'a str,
         phase: Phase,
-        request: reqwest::Request,
-    ) -> Result<Response, RequestError> {
+        sent: Result<
+            (
+                impl Future<Output = Result<reqwest::Response, reqwest::Error>>,
+                Secrets,
+            ),
+            RequestError,
+        >,
+        judge: fn(Response<'a>) -> Result<T, RequestError>,
+        span: tracing::Span,
+    ) -> Result<T, E> {
+        let (pending, secrets) = sent?;
+        let started = Instant::now();
         let fail = |kind| RequestError::new(provider, phase, kind);
-        let secrets = Secrets::of(&request);
-        let mut response = self
-            .inner
-            .execute(request)
-            .await
-            .map_err(|e| fail(transport_kind(e)))?;
-        let status = response.status();
-        let headers = std::mem::take(response.headers_mut());
-        let limit = self.max_body_bytes;
-        if response
-            .content_length()
-            .is_some_and(|len| len > limit as u64)
-        {
-            return Err(fail(RequestErrorKind::BodyTooLarge { limit }));
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| fail(transport_kind(e)))?
-        {
-            if body.len() + chunk.len() > limit {
+        let read = async {
+            let mut response = pending.await.map_err(|e| fail(transport_kind(e)))?;
+            span.record("status", response.status().as_u16());
+            let limit = self.max_body_bytes;
+            if response
+                .content_length()
+                .is_some_and(|len| len > limit as u64)
+            {
                 return Err(fail(RequestErrorKind::BodyTooLarge { limit }));
             }
-            body.extend_from_slice(&chunk);
-        }
-        drop(response);
-        Ok(Response {
-            provider: provider.to_owned(),
+            let headers = std::mem::take(response.headers_mut());
+            let mut body = Chunks::default();
+            while let Some(chunk) = response
+                .chunk()
+                .await
+                .map_err(|e| fail(transport_kind(e)))?
+            {
+                if body.len() + chunk.len() > limit {
+                    return Err(fail(RequestErrorKind::BodyTooLarge { limit }));
+                }
+                body.push(chunk);
+            }
+            Ok((response.status(), headers, body.into_bytes()))
+        };
+        let result = read.await;
+        span.record("duration_ms", started.elapsed().as_millis() as u64);
+        let (status, headers, body) = result.inspect_err(|error| {
+            tracing::debug!(%error, "request failed");
+        })?;
+        let judged = judge(Response {
+            provider,
             phase,
             status,
             headers,
             body,
             secrets,
-        })
+        });
+        match &judged {
+            Ok(_) => tracing::debug!("provider answered"),
+            Err(error) => tracing::debug!(%error, "provider refused"),
+        }
+        Ok(judged?)
     }
 
-    /// Runs an `oauth2` request (token, refresh, revocation) through this client.
-    ///
-    /// `oauth2` parses only clean 200 JSON responses here: every error shape is turned
-    /// into a [`RequestError`] first by [`Response::into_oauth2`].
-    async fn execute_oauth2(
+    /// `oauth2`'s request as a reqwest request.
+    fn oauth2_request(
         &self,
         provider: &str,
         phase: Phase,
         request: oauth2::HttpRequest,
-    ) -> Result<oauth2::HttpResponse, RequestError> {
+    ) -> Result<reqwest::Request, RequestError> {
         let (parts, body) = request.into_parts();
         let url = Url::parse(&parts.uri.to_string()).map_err(|e| {
             RequestError::new(
@@ -225,13 +244,18 @@ impl HttpClient {
         let mut request = reqwest::Request::new(parts.method, url);
         *request.headers_mut() = parts.headers;
         *request.body_mut() = Some(body.into());
-        let response = self.execute(provider, phase, request).await?;
-        // The token response is read, but hyper returns its connection to the pool only
-        // when its own tasks next run, and the sign-in's next request (the user, often
-        // on the same host) would come first and open another connection: under load,
-        // that made 1.8 connections per concurrent sign-in (docs/performance.md).
-        YieldNow(false).await;
-        response.into_oauth2()
+        Ok(request)
+    }
+
+    /// A token, refresh or revocation request built by hand (not through `oauth2`),
+    /// judged the way `oauth2`'s are ([`Response::into_oauth2`]).
+    pub(crate) fn execute_token_request<'a>(
+        &'a self,
+        provider: &'a str,
+        phase: Phase,
+        request: Result<reqwest::Request, RequestError>,
+    ) -> impl Future<Output = Result<oauth2::HttpResponse, Error>> + Send + 'a {
+        self.execute(provider, phase, request, Response::into_oauth2)
     }
 
     /// This client as an `oauth2`/`openidconnect` HTTP client, for one provider and
@@ -251,20 +275,20 @@ impl HttpClient {
     /// # Errors
     ///
     /// [`Error::Request`] with `phase`, as for every request.
-    pub async fn get_json<T: DeserializeOwned>(
-        &self,
-        provider: &str,
+    pub fn get_json<'a, T: DeserializeOwned + Send + 'a>(
+        &'a self,
+        provider: &'a str,
         phase: Phase,
         url: Url,
-    ) -> Result<T, Error> {
+    ) -> impl Future<Output = Result<T, Error>> + Send + 'a {
         let request = self.inner.get(url).build().map_err(|e| {
             RequestError::new(
                 provider,
                 phase,
                 RequestErrorKind::Transport(Box::new(e.without_url())),
             )
-        })?;
-        Ok(self.execute(provider, phase, request).await?.json()?)
+        });
+        self.execute(provider, phase, request, Response::json)
     }
 
     pub(crate) fn request(&self, method: Method, url: Url) -> reqwest::RequestBuilder {
@@ -298,7 +322,11 @@ impl<'c> oauth2::AsyncHttpClient<'c> for Oauth2Http<'_> {
     >;
 
     fn call(&'c self, request: oauth2::HttpRequest) -> Self::Future {
-        Box::pin(self.http.execute_oauth2(self.provider, self.phase, request))
+        let request = self.http.oauth2_request(self.provider, self.phase, request);
+        Box::pin(
+            self.http
+                .execute(self.provider, self.phase, request, Response::into_oauth2),
+        )
     }
 }
 
@@ -369,43 +397,72 @@ fn transport_kind(error: reqwest::Error) -> RequestErrorKind {
     }
 }
 
-/// A future that is pending once, having woken its task: the runtime runs the tasks
-/// already waiting before it resumes this one (tokio queues a task woken while it runs
-/// behind them). No runtime dependency beyond `std`.
-struct YieldNow(bool);
-
-impl std::future::Future for YieldNow {
-    type Output = ();
-
-    fn poll(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<()> {
-        if self.0 {
-            return std::task::Poll::Ready(());
-        }
-        self.0 = true;
-        cx.waker().wake_by_ref();
-        std::task::Poll::Pending
-    }
-}
-
 /// A response read in full, not yet judged.
 #[derive(Debug)]
-pub(crate) struct Response {
-    provider: String,
+pub(crate) struct Response<'a> {
+    provider: &'a str,
     phase: Phase,
     status: StatusCode,
     headers: HeaderMap,
-    body: Vec<u8>,
+    body: Bytes,
     /// The credentials the request carried, scrubbed from every error made of this.
     secrets: Secrets,
 }
 
-impl Response {
+/// What a response body is, by its `Content-Type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Media {
+    /// `application/json`, `text/json`, `*/*+json`, or no `Content-Type` at all.
+    Json,
+    /// `application/x-www-form-urlencoded`.
+    Form,
+    /// Anything else.
+    Other,
+}
+
+/// A body read chunk by chunk. Most bodies arrive in one chunk, which is kept as hyper
+/// read it, without a copy.
+#[derive(Default)]
+enum Chunks {
+    #[default]
+    Empty,
+    One(Bytes),
+    Joined(Vec<u8>),
+}
+
+impl Chunks {
+    fn len(&self) -> usize {
+        match self {
+            Chunks::Empty => 0,
+            Chunks::One(chunk) => chunk.len(),
+            Chunks::Joined(body) => body.len(),
+        }
+    }
+
+    fn push(&mut self, chunk: Bytes) {
+        *self = match std::mem::take(self) {
+            Chunks::Empty => Chunks::One(chunk),
+            Chunks::One(first) => Chunks::Joined([&first[..], &chunk[..]].concat()),
+            Chunks::Joined(mut body) => {
+                body.extend_from_slice(&chunk);
+                Chunks::Joined(body)
+            }
+        };
+    }
+
+    fn into_bytes(self) -> Bytes {
+        match self {
+            Chunks::Empty => Bytes::new(),
+            Chunks::One(chunk) => chunk,
+            Chunks::Joined(body) => body.into(),
+        }
+    }
+}
+
+impl Response<'_> {
     fn fail(&self, kind: RequestErrorKind) -> RequestError {
         self.secrets.values().iter().fold(
-            RequestError::new(&self.provider, self.phase, kind),
+            RequestError::new(self.provider, self.phase, kind),
             |e, s| e.redact(s),
         )
     }
@@ -416,21 +473,24 @@ impl Response {
             .and_then(|v| v.to_str().ok())
     }
 
-    /// The media type without parameters, as sent: compare it ignoring ASCII case.
-    fn media_type(&self) -> Option<&str> {
-        self.content_type()
-            .map(|c| c.split(';').next().unwrap_or_default().trim())
-    }
-
-    fn is_json(&self) -> bool {
-        match self.media_type() {
+    /// What the `Content-Type` says the body is.
+    fn media(&self) -> Media {
+        let Some(value) = self.headers.get(header::CONTENT_TYPE) else {
             // Some providers omit the header on JSON bodies.
-            None => true,
-            Some(m) => {
-                m.eq_ignore_ascii_case("application/json")
-                    || m.eq_ignore_ascii_case("text/json")
-                    || m.len() > 5 && m[m.len() - 5..].eq_ignore_ascii_case("+json")
-            }
+            return Media::Json;
+        };
+        let essence = value.as_bytes().split(|&b| b == b';').next();
+        let essence = essence.unwrap_or_default().trim_ascii();
+        let is = |media_type: &str| essence.eq_ignore_ascii_case(media_type.as_bytes());
+        if is("application/json")
+            || is("text/json")
+            || essence.len() > 5 && essence[essence.len() - 5..].eq_ignore_ascii_case(b"+json")
+        {
+            Media::Json
+        } else if is("application/x-www-form-urlencoded") {
+            Media::Form
+        } else {
+            Media::Other
         }
     }
 
@@ -487,17 +547,14 @@ impl Response {
             // RFC 7009 §2.2: the body of a successful revocation is ignored — unless it
             // is an OAuth error object (probed below), which no successful one is.
             Vec::new()
-        } else if self
-            .media_type()
-            .is_some_and(|m| m.eq_ignore_ascii_case("application/x-www-form-urlencoded"))
-        {
-            form_to_json(&self.body)
-        } else if self.is_json() {
-            std::mem::take(&mut self.body)
         } else {
-            return Err(self.wrong_content_type());
+            match self.media() {
+                Media::Json => std::mem::take(&mut self.body).into(),
+                Media::Form => form_to_json(&self.body),
+                Media::Other => return Err(self.wrong_content_type()),
+            }
         };
-        let probed = if self.phase == Phase::Revoke {
+        let probed: &[u8] = if self.phase == Phase::Revoke {
             &self.body
         } else {
             &body
@@ -505,7 +562,7 @@ impl Response {
         // Only a body naming an `error` member can be an error object: skip the second
         // parse for every ordinary token response. (A token response without
         // `access_token` fails to parse anyway.)
-        if contains(probed, b"\"error\"")
+        if memchr::memmem::find(probed, b"\"error\"").is_some()
             && let Ok(probe) = serde_json::from_slice::<ErrorProbe>(probed)
             && probe.access_token.is_none()
             && let Some(response) = probe.into_response()
@@ -515,13 +572,10 @@ impl Response {
                 response,
             }));
         }
-        let mut response = oauth2::HttpResponse::new(body);
-        *response.status_mut() = StatusCode::OK;
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        Ok(response)
+        // Status 200 and no headers: `oauth2` then parses the body as JSON, which it is
+        // by now (a form body was converted above). Without a `Content-Type` header it
+        // checks none, and no header map is allocated per response.
+        Ok(oauth2::HttpResponse::new(body))
     }
 
     /// Judges an API response and parses its JSON body.
@@ -529,7 +583,7 @@ impl Response {
         if !self.status.is_success() {
             return Err(self.error_response());
         }
-        if !self.is_json() {
+        if self.media() != Media::Json {
             return Err(self.wrong_content_type());
         }
         parse_json(&self.body).map_err(|kind| self.fail(kind))
@@ -637,13 +691,6 @@ fn base64_decode(text: &str) -> Option<Vec<u8>> {
         }
     }
     Some(out)
-}
-
-/// Whether `haystack` contains `needle`.
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|window| window == needle)
 }
 
 /// The fields that tell an OAuth error object from a token response.
@@ -799,12 +846,14 @@ impl<'a> ApiRequest<'a> {
     }
 
     /// Adds a header, e.g. GitHub's `X-GitHub-Api-Version` or Twitch's `Client-Id`.
+    #[inline]
     pub fn header(mut self, name: &'static str, value: &str) -> Self {
         self.builder = self.builder.header(name, value);
         self
     }
 
     /// Adds query parameters.
+    #[inline]
     pub fn query(mut self, pairs: &[(&str, &str)]) -> Self {
         self.builder = self.builder.query(pairs);
         self
@@ -825,19 +874,18 @@ impl<'a> ApiRequest<'a> {
     ///
     /// [`Error::Request`] with [`Phase::UserInfo`] for every failure: transport,
     /// non-2xx status, wrong content type, a body too large or not shaped like `T`.
-    pub async fn send<T: DeserializeOwned>(self) -> Result<T, Error> {
+    pub fn send<T: DeserializeOwned + Send + 'a>(
+        self,
+    ) -> impl Future<Output = Result<T, Error>> + Send + 'a {
         let request = self.builder.build().map_err(|e| {
             RequestError::new(
                 self.provider,
                 Phase::UserInfo,
                 RequestErrorKind::Transport(Box::new(e.without_url())),
             )
-        })?;
-        let response = self
-            .http
-            .execute(self.provider, Phase::UserInfo, request)
-            .await?;
-        Ok(response.json()?)
+        });
+        self.http
+            .execute(self.provider, Phase::UserInfo, request, Response::json)
     }
 }
 

@@ -378,11 +378,13 @@ impl<'a> UserRequest<'a> {
     }
 
     /// A GET request with the access token as bearer token.
+    #[inline]
     pub fn get(&self, url: Url) -> ApiRequest<'a> {
         self.request(Method::GET, url)
     }
 
     /// A request with any method, with the access token as bearer token.
+    #[inline]
     pub fn request(&self, method: Method, url: Url) -> ApiRequest<'a> {
         ApiRequest::new(
             self.http,

@@ -277,6 +277,54 @@ async fn huge_bodies_are_cut_off() {
     );
 }
 
+/// A body that arrives in several chunks, each read on its own, is joined whole — also
+/// when the `"error"` an OAuth error object is recognised by is cut in two.
+#[tokio::test]
+async fn a_body_in_several_chunks_is_joined() {
+    async fn serve_in_chunks(parts: &'static [&'static str]) -> Client {
+        let base = raw_server(move |mut stream| async move {
+            read_request(&mut stream).await;
+            let head = "HTTP/1.1 200 OK\r\ncontent-type: Application/JSON ; charset=UTF-8\r\n\
+                        transfer-encoding: chunked\r\n\r\n";
+            let _ = stream.write_all(head.as_bytes()).await;
+            for part in parts {
+                let chunk = format!("{:x}\r\n{part}\r\n", part.len());
+                let _ = stream.write_all(chunk.as_bytes()).await;
+                let _ = stream.flush().await;
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            let _ = stream.write_all(b"0\r\n\r\n").await;
+        })
+        .await;
+        client(&base)
+    }
+
+    let tokens = serve_in_chunks(&[
+        r#"{"access_token":"SECRET-"#,
+        r#"TOKEN","token_type":"bearer","#,
+        r#""scope":"a b"}"#,
+    ])
+    .await
+    .exchange_code("the-code", None)
+    .await
+    .unwrap();
+    assert_eq!(tokens.access_token().secret(), "SECRET-TOKEN");
+    assert_eq!(tokens.scopes().unwrap(), ["a", "b"]);
+
+    let err = serve_in_chunks(&[r#"{"err"#, r#"or":"bad_verification_code"}"#])
+        .await
+        .exchange_code("the-code", None)
+        .await
+        .unwrap_err();
+    let Error::Request(request) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        request.oauth_error().unwrap().error,
+        "bad_verification_code"
+    );
+}
+
 #[tokio::test]
 async fn a_silent_server_times_out_in_bounded_time() {
     let base = raw_server(|mut stream| async move {
