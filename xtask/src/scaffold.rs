@@ -125,7 +125,6 @@ native-tls = ["portcullis/native-tls"]
 
 [dependencies]
 portcullis.workspace = true
-async-trait.workspace = true
 serde.workspace = true
 
 [dev-dependencies]
@@ -173,7 +172,6 @@ fn lib_rs(id: &str, ty: &str, krate: &str) -> String {
 
 #![forbid(unsafe_code)]
 
-use async_trait::async_trait;
 use portcullis::{{
     ClientAuth, Error, Pkce, Profile, Provider, ProviderInfo, ProviderUser, UserRequest,
 }};
@@ -190,7 +188,6 @@ impl {ty} {{
     }}
 }}
 
-#[async_trait]
 impl Provider for {ty} {{
     type User = {ty}User;
 

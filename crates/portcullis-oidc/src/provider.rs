@@ -4,7 +4,6 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use portcullis::{
     ClientAuth, Endpoints, Error, HttpClient, IdToken, Pkce, Provider, ProviderInfo, Refresh,
     Revoke, Url, UserRequest,
@@ -338,7 +337,6 @@ impl Oidc {
     }
 }
 
-#[async_trait]
 impl Provider for Oidc {
     type User = OidcUser;
 

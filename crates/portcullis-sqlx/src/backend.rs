@@ -71,7 +71,6 @@ macro_rules! sql_adapter {
             }
         }
 
-        #[async_trait::async_trait]
         impl<A> portcullis::UserAdapter for $crate::SqlxAdapter<$db, A>
         where
             A: serde::Serialize

@@ -32,7 +32,6 @@ pub use mock::MockProvider;
 
 use std::collections::BTreeMap;
 
-use async_trait::async_trait;
 use portcullis::{
     AuthorizationUrl, CallbackParams, ClientAuth, Error, Pkce, Profile, Provider, ProviderInfo,
     ProviderUser, Refresh, Revoke, Url, UserRequest,
@@ -45,7 +44,6 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default)]
 pub struct TestProvider;
 
-#[async_trait]
 impl Provider for TestProvider {
     type User = TestUser;
 

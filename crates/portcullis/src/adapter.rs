@@ -2,7 +2,6 @@
 
 use std::fmt;
 
-use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::error::StoreError;
@@ -56,8 +55,44 @@ impl fmt::Display for Key {
 /// quick starts; `portcullis-sqlx` stores users in SQLite or Postgres.
 ///
 /// Implementations must be cheap to clone (share a pool or an `Arc`): every
-/// [`ProviderSession`](crate::ProviderSession) holds a clone.
-#[async_trait]
+/// [`ProviderSession`](crate::ProviderSession) holds a clone. Write the methods that
+/// return futures as `async fn`s; their futures must be `Send`:
+///
+/// ```
+/// use portcullis::{Key, Profile, StoreError, UserAdapter};
+///
+/// /// A store that knows no one and refuses new users.
+/// #[derive(Clone)]
+/// struct Closed;
+///
+/// impl UserAdapter for Closed {
+///     type User = String;
+///     type UserId = String;
+///     type Attributes = ();
+///
+///     fn user_id(user: &String) -> String {
+///         user.clone()
+///     }
+///     async fn user_by_key(&self, _key: &Key) -> Result<Option<String>, StoreError> {
+///         Ok(None)
+///     }
+///     async fn user_by_id(&self, _id: &String) -> Result<Option<String>, StoreError> {
+///         Ok(None)
+///     }
+///     async fn keys(&self, _id: &String) -> Result<Vec<Key>, StoreError> {
+///         Ok(Vec::new())
+///     }
+///     async fn create_user(&self, _: &Key, _: &Profile, _: ()) -> Result<String, StoreError> {
+///         Err(StoreError::backend("closed for sign-ups"))
+///     }
+///     async fn add_key(&self, _: &String, _: &Key, _: &Profile) -> Result<(), StoreError> {
+///         Err(StoreError::UserNotFound)
+///     }
+///     async fn remove_key(&self, _: &String, key: &Key) -> Result<(), StoreError> {
+///         Err(StoreError::KeyNotFound(key.clone()))
+///     }
+/// }
+/// ```
 pub trait UserAdapter: Clone + Send + Sync + 'static {
     /// The app's user.
     type User: fmt::Debug + Clone + Send + Sync + 'static;
@@ -70,13 +105,22 @@ pub trait UserAdapter: Clone + Send + Sync + 'static {
     fn user_id(user: &Self::User) -> Self::UserId;
 
     /// The user `key` belongs to, if any.
-    async fn user_by_key(&self, key: &Key) -> Result<Option<Self::User>, StoreError>;
+    fn user_by_key(
+        &self,
+        key: &Key,
+    ) -> impl Future<Output = Result<Option<Self::User>, StoreError>> + Send;
 
     /// The user with id `user_id`, if any (e.g. to load the user of an app session).
-    async fn user_by_id(&self, user_id: &Self::UserId) -> Result<Option<Self::User>, StoreError>;
+    fn user_by_id(
+        &self,
+        user_id: &Self::UserId,
+    ) -> impl Future<Output = Result<Option<Self::User>, StoreError>> + Send;
 
     /// The keys linked to a user, sorted. Empty for an unknown user.
-    async fn keys(&self, user_id: &Self::UserId) -> Result<Vec<Key>, StoreError>;
+    fn keys(
+        &self,
+        user_id: &Self::UserId,
+    ) -> impl Future<Output = Result<Vec<Key>, StoreError>> + Send;
 
     /// Creates a user and its first key, atomically: either both are stored or neither.
     ///
@@ -88,12 +132,12 @@ pub trait UserAdapter: Clone + Send + Sync + 'static {
     ///
     /// [`StoreError::KeyExists`] when `key` already belongs to a user — including when a
     /// concurrent call created it first. Nothing is stored then.
-    async fn create_user(
+    fn create_user(
         &self,
         key: &Key,
         profile: &Profile,
         attributes: Self::Attributes,
-    ) -> Result<Self::User, StoreError>;
+    ) -> impl Future<Output = Result<Self::User, StoreError>> + Send;
 
     /// Links `key` to an existing user (Lucia's `createPersistentKey`). `profile` is as
     /// for [`create_user`](Self::create_user).
@@ -102,12 +146,12 @@ pub trait UserAdapter: Clone + Send + Sync + 'static {
     ///
     /// [`StoreError::KeyExists`] when `key` already belongs to a user (this one or
     /// another); [`StoreError::UserNotFound`] when the user does not exist.
-    async fn add_key(
+    fn add_key(
         &self,
         user_id: &Self::UserId,
         key: &Key,
         profile: &Profile,
-    ) -> Result<(), StoreError>;
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Unlinks `key` from a user, unless it is the user's last key — a user must keep a
     /// way to sign in. Atomic: two concurrent removals cannot both succeed on a user's
@@ -117,7 +161,11 @@ pub trait UserAdapter: Clone + Send + Sync + 'static {
     ///
     /// [`StoreError::KeyNotFound`] when `key` is not linked to this user;
     /// [`StoreError::LastKey`] when it is the user's only key.
-    async fn remove_key(&self, user_id: &Self::UserId, key: &Key) -> Result<(), StoreError>;
+    fn remove_key(
+        &self,
+        user_id: &Self::UserId,
+        key: &Key,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// The user one of whose identities had `email` as its provider-verified address
     /// when it was stored. Used by
@@ -125,8 +173,11 @@ pub trait UserAdapter: Clone + Send + Sync + 'static {
     ///
     /// The default finds no one: an adapter that does not record verified emails never
     /// links by email.
-    async fn user_by_verified_email(&self, email: &str) -> Result<Option<Self::User>, StoreError> {
+    fn user_by_verified_email(
+        &self,
+        email: &str,
+    ) -> impl Future<Output = Result<Option<Self::User>, StoreError>> + Send {
         let _ = email;
-        Ok(None)
+        std::future::ready(Ok(None))
     }
 }

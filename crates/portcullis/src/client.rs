@@ -3,7 +3,6 @@
 
 use std::borrow::Cow;
 
-use async_trait::async_trait;
 use oauth2::basic::{
     BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
 };
@@ -27,10 +26,11 @@ use crate::token::{TokenResponse, Tokens};
 
 /// A sign-in provider bound to the app's user store: Lucia's `OAuthProvider`.
 ///
-/// [`OAuthClient`] implements it for every provider crate. It is object safe; a trait
-/// object fixes the user type, so a registry of different providers holds them as
-/// [`DynOAuthProvider`](crate::DynOAuthProvider) (see
-/// [`OAuthClient::into_dyn`]).
+/// [`OAuthClient`] implements it for every provider crate. Its sign-in methods are
+/// `async`, so it is not object safe: a registry of different providers holds them as
+/// [`DynOAuthProvider`](crate::DynOAuthProvider) (see [`OAuthClient::into_dyn`]), which
+/// implements it too, with the user type erased and the futures boxed. A client used
+/// directly boxes nothing.
 ///
 /// The whole flow, against a local stand-in for GitHub:
 ///
@@ -75,7 +75,6 @@ use crate::token::{TokenResponse, Tokens};
 /// # Ok(())
 /// # }
 /// ```
-#[async_trait]
 pub trait OAuthProvider: Send + Sync {
     /// The provider's typed user.
     type User: ProviderUser;
@@ -105,11 +104,11 @@ pub trait OAuthProvider: Send + Sync {
     ///
     /// [`Error::Callback`] for a callback that must not be exchanged;
     /// [`Error::Request`] when the provider fails; [`Error::Store`] when the store does.
-    async fn validate_callback(
+    fn validate_callback(
         &self,
         callback: &CallbackParams,
         pending: &PendingAuthorization,
-    ) -> Result<ProviderSession<Self::User, Self::Adapter>, Error>;
+    ) -> impl Future<Output = Result<ProviderSession<Self::User, Self::Adapter>, Error>> + Send;
 
     /// The bare flow `validate_callback` is built on, for apps that check `state`
     /// themselves: exchanges `code` (with the PKCE `code_verifier` for PKCE providers),
@@ -119,12 +118,12 @@ pub trait OAuthProvider: Send + Sync {
     /// # Errors
     ///
     /// As [`OAuthProvider::validate_callback`], without the callback checks.
-    async fn validate_code(
+    fn validate_code(
         &self,
         code: &str,
         code_verifier: Option<&str>,
         nonce: Option<&str>,
-    ) -> Result<ProviderSession<Self::User, Self::Adapter>, Error>;
+    ) -> impl Future<Output = Result<ProviderSession<Self::User, Self::Adapter>, Error>> + Send;
 }
 
 /// Authorization parameters the flow sets itself; an app may not set them.
@@ -468,7 +467,6 @@ impl<P: Revoke, A: UserAdapter> OAuthClient<P, A> {
     }
 }
 
-#[async_trait]
 impl<P: Provider, A: UserAdapter> OAuthProvider for OAuthClient<P, A> {
     type User = P::User;
     type Adapter = A;

@@ -1,9 +1,9 @@
 //! Providers with their user type erased, so an app can keep every provider it
 //! configured in one registry: [`DynOAuthProvider`] and [`AnyUser`].
 
+use std::pin::Pin;
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -77,17 +77,59 @@ impl ProviderUser for AnyUser {
 /// Any provider bound to store `A`: what a registry of providers holds
 /// (`HashMap<String, Arc<DynOAuthProvider<A>>>`). Made with
 /// [`OAuthClient::into_dyn`](crate::OAuthClient::into_dyn).
-pub type DynOAuthProvider<A> = dyn OAuthProvider<User = AnyUser, Adapter = A>;
+///
+/// It has [`OAuthProvider`]'s methods, called the same way, and implements
+/// [`OAuthProvider`] with [`AnyUser`] as the user type.
+pub type DynOAuthProvider<A> = dyn ErasedOAuthProvider<Adapter = A>;
+
+/// The future of a sign-in through a [`DynOAuthProvider`].
+pub type BoxedSignIn<'a, A> =
+    Pin<Box<dyn Future<Output = Result<ProviderSession<AnyUser, A>, Error>> + Send + 'a>>;
+
+/// [`OAuthProvider`] in a form that can be a trait object: the user type erased to
+/// [`AnyUser`] and the sign-in futures boxed. It is what [`DynOAuthProvider`] is made
+/// of; an app uses it through that alias and never needs to name it.
+pub trait ErasedOAuthProvider: Send + Sync {
+    /// The app's user store.
+    type Adapter: UserAdapter;
+
+    /// [`OAuthProvider::id`].
+    fn id(&self) -> &str;
+
+    /// [`OAuthProvider::name`].
+    fn name(&self) -> &str;
+
+    /// [`OAuthProvider::authorization_url`].
+    fn authorization_url(&self) -> AuthorizationUrl;
+
+    /// [`OAuthProvider::validate_callback`], with the user as [`AnyUser`].
+    ///
+    /// # Errors
+    ///
+    /// As [`OAuthProvider::validate_callback`].
+    fn validate_callback<'a>(
+        &'a self,
+        callback: &'a CallbackParams,
+        pending: &'a PendingAuthorization,
+    ) -> BoxedSignIn<'a, Self::Adapter>;
+
+    /// [`OAuthProvider::validate_code`], with the user as [`AnyUser`].
+    ///
+    /// # Errors
+    ///
+    /// As [`OAuthProvider::validate_code`].
+    fn validate_code<'a>(
+        &'a self,
+        code: &'a str,
+        code_verifier: Option<&'a str>,
+        nonce: Option<&'a str>,
+    ) -> BoxedSignIn<'a, Self::Adapter>;
+}
 
 /// Wraps a provider to erase its user type.
 struct Erased<T>(T);
 
-#[async_trait]
-impl<T> OAuthProvider for Erased<T>
-where
-    T: OAuthProvider,
-{
-    type User = AnyUser;
+impl<T: OAuthProvider> ErasedOAuthProvider for Erased<T> {
     type Adapter = T::Adapter;
 
     fn id(&self) -> &str {
@@ -102,13 +144,53 @@ where
         self.0.authorization_url()
     }
 
+    fn validate_callback<'a>(
+        &'a self,
+        callback: &'a CallbackParams,
+        pending: &'a PendingAuthorization,
+    ) -> BoxedSignIn<'a, T::Adapter> {
+        Box::pin(async move {
+            let session = self.0.validate_callback(callback, pending).await?;
+            Ok(session.map_user(|user| AnyUser::from_user(&user)))
+        })
+    }
+
+    fn validate_code<'a>(
+        &'a self,
+        code: &'a str,
+        code_verifier: Option<&'a str>,
+        nonce: Option<&'a str>,
+    ) -> BoxedSignIn<'a, T::Adapter> {
+        Box::pin(async move {
+            let session = self.0.validate_code(code, code_verifier, nonce).await?;
+            Ok(session.map_user(|user| AnyUser::from_user(&user)))
+        })
+    }
+}
+
+/// So that code generic over [`OAuthProvider`] takes registry entries too.
+impl<A: UserAdapter> OAuthProvider for DynOAuthProvider<A> {
+    type User = AnyUser;
+    type Adapter = A;
+
+    fn id(&self) -> &str {
+        ErasedOAuthProvider::id(self)
+    }
+
+    fn name(&self) -> &str {
+        ErasedOAuthProvider::name(self)
+    }
+
+    fn authorization_url(&self) -> AuthorizationUrl {
+        ErasedOAuthProvider::authorization_url(self)
+    }
+
     async fn validate_callback(
         &self,
         callback: &CallbackParams,
         pending: &PendingAuthorization,
-    ) -> Result<ProviderSession<AnyUser, T::Adapter>, Error> {
-        let session = self.0.validate_callback(callback, pending).await?;
-        Ok(session.map_user(|user| AnyUser::from_user(&user)))
+    ) -> Result<ProviderSession<AnyUser, A>, Error> {
+        ErasedOAuthProvider::validate_callback(self, callback, pending).await
     }
 
     async fn validate_code(
@@ -116,9 +198,8 @@ where
         code: &str,
         code_verifier: Option<&str>,
         nonce: Option<&str>,
-    ) -> Result<ProviderSession<AnyUser, T::Adapter>, Error> {
-        let session = self.0.validate_code(code, code_verifier, nonce).await?;
-        Ok(session.map_user(|user| AnyUser::from_user(&user)))
+    ) -> Result<ProviderSession<AnyUser, A>, Error> {
+        ErasedOAuthProvider::validate_code(self, code, code_verifier, nonce).await
     }
 }
 

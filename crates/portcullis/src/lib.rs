@@ -55,7 +55,7 @@ pub use authorization::{AuthorizationUrl, PendingAuthorization};
 pub use callback::CallbackParams;
 pub use client::{OAuthClient, OAuthProvider};
 pub use config::ClientConfig;
-pub use erased::{AnyUser, DynOAuthProvider};
+pub use erased::{AnyUser, BoxedSignIn, DynOAuthProvider, ErasedOAuthProvider};
 pub use error::{
     BoxError, CallbackError, Error, IdTokenError, OAuthErrorResponse, Phase, RequestError,
     RequestErrorKind, StoreError,

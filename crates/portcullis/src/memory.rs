@@ -3,8 +3,6 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use async_trait::async_trait;
-
 use crate::adapter::{Key, UserAdapter};
 use crate::error::StoreError;
 use crate::profile::Profile;
@@ -101,7 +99,6 @@ impl<A> Default for MemoryAdapter<A> {
     }
 }
 
-#[async_trait]
 impl<A> UserAdapter for MemoryAdapter<A>
 where
     A: std::fmt::Debug + Clone + Send + Sync + 'static,

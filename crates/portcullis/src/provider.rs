@@ -8,7 +8,6 @@
 
 use std::fmt::Debug;
 
-use async_trait::async_trait;
 use oauth2::ClientSecret;
 use reqwest::Method;
 use serde::Serialize;
@@ -180,7 +179,6 @@ pub trait ProviderUser:
 /// The provider-specific part of a sign-in, implemented by each provider crate.
 ///
 /// ```
-/// use async_trait::async_trait;
 /// use portcullis::{ClientAuth, Error, Pkce, Profile, Provider, ProviderInfo, ProviderUser, UserRequest};
 /// use serde::{Deserialize, Serialize};
 ///
@@ -196,7 +194,6 @@ pub trait ProviderUser:
 ///
 /// pub struct Acme;
 ///
-/// #[async_trait]
 /// impl Provider for Acme {
 ///     type User = AcmeUser;
 ///     const INFO: ProviderInfo = ProviderInfo {
@@ -222,7 +219,6 @@ pub trait ProviderUser:
 ///     }
 /// }
 /// ```
-#[async_trait]
 pub trait Provider: Send + Sync + 'static {
     /// The provider's typed user.
     type User: ProviderUser;
@@ -270,7 +266,12 @@ pub trait Provider: Send + Sync + 'static {
     }
 
     /// Fetches the signed-in user with the fresh tokens.
-    async fn fetch_user(&self, request: UserRequest<'_>) -> Result<Self::User, Error>;
+    ///
+    /// Implement it as an `async fn`; the future must be `Send`.
+    fn fetch_user(
+        &self,
+        request: UserRequest<'_>,
+    ) -> impl Future<Output = Result<Self::User, Error>> + Send;
 }
 
 /// Marks a provider whose tokens can be refreshed: enables

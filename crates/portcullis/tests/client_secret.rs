@@ -7,7 +7,6 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use async_trait::async_trait;
 use mockito::{Matcher, Server};
 use portcullis::{
     ClientAuth, ClientConfig, ClientSecret, Error, MemoryAdapter, OAuthClient, OAuthProvider, Pkce,
@@ -37,7 +36,6 @@ impl Minting {
     }
 }
 
-#[async_trait]
 impl Provider for Minting {
     type User = TestUser;
 

@@ -12,7 +12,6 @@ use std::fmt::{self, Write as _};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use async_trait::async_trait;
 use portcullis::{
     AccessToken, ClientAuth, ClientConfig, Error, MemoryAdapter, OAuthClient, OAuthProvider,
     Provider, ProviderInfo, Refresh, RefreshToken, Revoke, Tokens, UserRequest,
@@ -100,7 +99,6 @@ impl Subscriber for Capture {
 #[derive(Debug, Clone, Default)]
 struct BodyAuth;
 
-#[async_trait]
 impl Provider for BodyAuth {
     type User = TestUser;
     const INFO: ProviderInfo = ProviderInfo {

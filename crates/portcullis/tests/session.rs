@@ -436,7 +436,6 @@ async fn a_server_that_always_sends_iss_must_send_it() {
 /// A provider that, like Apple, learns part of the user only from the callback.
 struct NameFromCallback;
 
-#[async_trait::async_trait]
 impl Provider for NameFromCallback {
     type User = portcullis_testkit::TestUser;
     const INFO: portcullis::ProviderInfo = TestProvider::INFO;

@@ -121,7 +121,6 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use portcullis::{
     ClientAuth, ClientSecret, Error, Pkce, Provider, ProviderInfo, Refresh, Revoke, Url,
     UserRequest,
@@ -312,7 +311,6 @@ impl fmt::Debug for Apple {
     }
 }
 
-#[async_trait]
 impl Provider for Apple {
     type User = AppleUser;
 

@@ -52,7 +52,6 @@
 
 #![forbid(unsafe_code)]
 
-use async_trait::async_trait;
 use portcullis::{
     ClientAuth, Error, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Refresh, UserRequest,
 };
@@ -73,7 +72,6 @@ impl Atlassian {
     }
 }
 
-#[async_trait]
 impl Provider for Atlassian {
     type User = AtlassianUser;
 

@@ -68,7 +68,6 @@
 
 #![forbid(unsafe_code)]
 
-use async_trait::async_trait;
 use portcullis::{
     ClientAuth, Endpoints, Error, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Refresh,
     Revoke, Url, UserRequest,
@@ -131,7 +130,6 @@ fn join(base: &Url, path: &str) -> Url {
     url
 }
 
-#[async_trait]
 impl Provider for Auth0 {
     type User = Auth0User;
 

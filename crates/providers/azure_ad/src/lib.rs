@@ -81,7 +81,6 @@
 use std::fmt;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use portcullis::{
     ClientAuth, Endpoints, Error, IdTokenError, Pkce, Profile, Provider, ProviderInfo,
     ProviderUser, Refresh, Url, UserRequest,
@@ -301,7 +300,6 @@ fn is_guid(s: &str) -> bool {
         })
 }
 
-#[async_trait]
 impl Provider for AzureAd {
     type User = AzureAdUser;
 

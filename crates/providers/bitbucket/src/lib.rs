@@ -49,7 +49,6 @@
 
 #![forbid(unsafe_code)]
 
-use async_trait::async_trait;
 use portcullis::{
     ClientAuth, Error, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Refresh,
     RequestErrorKind, Tokens, UserRequest,
@@ -68,7 +67,6 @@ impl Bitbucket {
     }
 }
 
-#[async_trait]
 impl Provider for Bitbucket {
     type User = BitbucketUser;
 

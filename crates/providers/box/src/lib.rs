@@ -45,7 +45,6 @@
 
 #![forbid(unsafe_code)]
 
-use async_trait::async_trait;
 use portcullis::{
     ClientAuth, Error, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Refresh, Revoke,
     UserRequest,
@@ -64,7 +63,6 @@ impl BoxCom {
     }
 }
 
-#[async_trait]
 impl Provider for BoxCom {
     type User = BoxUser;
 

@@ -69,7 +69,6 @@
 use std::fmt;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use portcullis::{
     ClientAuth, Endpoints, Error, IdTokenError, Key, Pkce, Profile, Provider, ProviderInfo,
     ProviderUser, Refresh, Revoke, Url, UserRequest,
@@ -231,7 +230,6 @@ impl fmt::Debug for Cognito {
     }
 }
 
-#[async_trait]
 impl Provider for Cognito {
     type User = CognitoUser;
 

@@ -47,7 +47,6 @@
 
 #![forbid(unsafe_code)]
 
-use async_trait::async_trait;
 use portcullis::{
     ClientAuth, Error, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Refresh, Revoke,
     UserRequest,
@@ -69,7 +68,6 @@ impl Discord {
     }
 }
 
-#[async_trait]
 impl Provider for Discord {
     type User = DiscordUser;
 

@@ -54,7 +54,6 @@
 
 #![forbid(unsafe_code)]
 
-use async_trait::async_trait;
 use portcullis::{
     ClientAuth, Error, Method, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Refresh,
     UserRequest,
@@ -107,7 +106,6 @@ impl Dropbox {
     }
 }
 
-#[async_trait]
 impl Provider for Dropbox {
     type User = DropboxUser;
 

@@ -61,7 +61,6 @@
 
 #![forbid(unsafe_code)]
 
-use async_trait::async_trait;
 use portcullis::{
     ClientAuth, Endpoints, Error, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Url,
     UserRequest,
@@ -154,7 +153,6 @@ fn is_api_version(version: &str) -> bool {
     digits(major) && digits(minor)
 }
 
-#[async_trait]
 impl Provider for Facebook {
     type User = FacebookUser;
 

@@ -34,7 +34,6 @@
 
 #![forbid(unsafe_code)]
 
-use async_trait::async_trait;
 use portcullis::{
     ClientAuth, Endpoints, Error, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Refresh,
     RequestErrorKind, Url, UserRequest,
@@ -71,7 +70,6 @@ impl GitHub {
     }
 }
 
-#[async_trait]
 impl Provider for GitHub {
     type User = GitHubUser;
 

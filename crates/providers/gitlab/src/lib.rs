@@ -52,7 +52,6 @@
 
 #![forbid(unsafe_code)]
 
-use async_trait::async_trait;
 use portcullis::{
     ClientAuth, Endpoints, Error, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Refresh,
     Revoke, Url, UserRequest,
@@ -82,7 +81,6 @@ impl GitLab {
     }
 }
 
-#[async_trait]
 impl Provider for GitLab {
     type User = GitLabUser;
 

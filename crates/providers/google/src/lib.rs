@@ -71,7 +71,6 @@
 
 use std::time::Duration;
 
-use async_trait::async_trait;
 use portcullis::{
     ClientAuth, Error, IdTokenError, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Refresh,
     Revoke, Url, UserRequest,
@@ -184,7 +183,6 @@ impl Google {
     }
 }
 
-#[async_trait]
 impl Provider for Google {
     type User = GoogleUser;
 

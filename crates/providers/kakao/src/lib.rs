@@ -53,7 +53,6 @@
 
 #![forbid(unsafe_code)]
 
-use async_trait::async_trait;
 use portcullis::{
     ClientAuth, Error, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Refresh, UserRequest,
 };
@@ -71,7 +70,6 @@ impl Kakao {
     }
 }
 
-#[async_trait]
 impl Provider for Kakao {
     type User = KakaoUser;
 

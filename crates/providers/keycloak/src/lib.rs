@@ -73,7 +73,6 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use portcullis::{
     ClientAuth, Endpoints, Error, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Refresh,
     Revoke, Url, UserRequest,
@@ -243,7 +242,6 @@ fn endpoint(realm_url: &Url, path: &[&str]) -> Url {
     url
 }
 
-#[async_trait]
 impl Provider for Keycloak {
     type User = KeycloakUser;
 

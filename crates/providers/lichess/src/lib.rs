@@ -48,7 +48,6 @@
 
 #![forbid(unsafe_code)]
 
-use async_trait::async_trait;
 use portcullis::{
     ClientAuth, Error, Pkce, Profile, Provider, ProviderInfo, ProviderUser, RequestErrorKind,
     UserRequest,
@@ -70,7 +69,6 @@ impl Lichess {
     }
 }
 
-#[async_trait]
 impl Provider for Lichess {
     type User = LichessUser;
 

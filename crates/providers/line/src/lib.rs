@@ -59,7 +59,6 @@
 
 use std::fmt;
 
-use async_trait::async_trait;
 use portcullis::{
     ClientAuth, Error, IdTokenError, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Refresh,
     UserRequest,
@@ -125,7 +124,6 @@ impl fmt::Debug for Line {
     }
 }
 
-#[async_trait]
 impl Provider for Line {
     type User = LineUser;
 

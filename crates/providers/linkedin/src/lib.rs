@@ -54,7 +54,6 @@
 
 #![forbid(unsafe_code)]
 
-use async_trait::async_trait;
 use portcullis::{
     ClientAuth, Error, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Refresh, UserRequest,
 };
@@ -72,7 +71,6 @@ impl LinkedIn {
     }
 }
 
-#[async_trait]
 impl Provider for LinkedIn {
     type User = LinkedInUser;
 

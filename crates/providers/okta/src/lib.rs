@@ -61,7 +61,6 @@
 
 #![forbid(unsafe_code)]
 
-use async_trait::async_trait;
 use portcullis::{
     ClientAuth, Endpoints, Error, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Refresh,
     Revoke, Url, UserRequest,
@@ -182,7 +181,6 @@ fn join(base: &Url, path: &str) -> Url {
         .unwrap_or_else(|e| unreachable!("`{path}` is a valid relative path: {e}"))
 }
 
-#[async_trait]
 impl Provider for Okta {
     type User = OktaUser;
 

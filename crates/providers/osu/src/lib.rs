@@ -45,7 +45,6 @@
 
 #![forbid(unsafe_code)]
 
-use async_trait::async_trait;
 use portcullis::{
     ClientAuth, Endpoints, Error, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Refresh,
     UserRequest,
@@ -101,7 +100,6 @@ impl Osu {
     }
 }
 
-#[async_trait]
 impl Provider for Osu {
     type User = OsuUser;
 

@@ -46,7 +46,6 @@
 
 #![forbid(unsafe_code)]
 
-use async_trait::async_trait;
 use portcullis::{
     ClientAuth, Error, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Refresh, UserRequest,
 };
@@ -67,7 +66,6 @@ impl Patreon {
     }
 }
 
-#[async_trait]
 impl Provider for Patreon {
     type User = PatreonUser;
 

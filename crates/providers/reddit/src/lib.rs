@@ -64,7 +64,6 @@
 
 #![forbid(unsafe_code)]
 
-use async_trait::async_trait;
 use portcullis::{
     ClientAuth, Error, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Refresh, Revoke,
     UserRequest,
@@ -116,7 +115,6 @@ impl Reddit {
     }
 }
 
-#[async_trait]
 impl Provider for Reddit {
     type User = RedditUser;
 

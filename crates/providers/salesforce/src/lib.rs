@@ -60,7 +60,6 @@
 
 #![forbid(unsafe_code)]
 
-use async_trait::async_trait;
 use portcullis::{
     ClientAuth, Endpoints, Error, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Refresh,
     Revoke, Url, UserRequest,
@@ -143,7 +142,6 @@ fn join(base: &Url, path: &str) -> Url {
     url
 }
 
-#[async_trait]
 impl Provider for Salesforce {
     type User = SalesforceUser;
 

@@ -58,7 +58,6 @@
 
 #![forbid(unsafe_code)]
 
-use async_trait::async_trait;
 use portcullis::{
     ClientAuth, Error, IdTokenError, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Refresh,
     UserRequest,
@@ -126,7 +125,6 @@ impl Slack {
     }
 }
 
-#[async_trait]
 impl Provider for Slack {
     type User = SlackUser;
 

@@ -47,7 +47,6 @@
 
 #![forbid(unsafe_code)]
 
-use async_trait::async_trait;
 use portcullis::{
     ClientAuth, Error, Key, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Refresh,
     UserRequest,
@@ -76,7 +75,6 @@ impl Spotify {
     }
 }
 
-#[async_trait]
 impl Provider for Spotify {
     type User = SpotifyUser;
 

@@ -80,7 +80,6 @@
 
 #![forbid(unsafe_code)]
 
-use async_trait::async_trait;
 use portcullis::{
     ClientAuth, Error, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Refresh, UserRequest,
 };
@@ -127,7 +126,6 @@ impl ApprovalPrompt {
     }
 }
 
-#[async_trait]
 impl Provider for Strava {
     type User = StravaUser;
 

@@ -43,7 +43,6 @@
 
 #![forbid(unsafe_code)]
 
-use async_trait::async_trait;
 use portcullis::{
     ClientAuth, Error, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Refresh, Revoke,
     UserRequest,
@@ -72,7 +71,6 @@ impl Twitch {
     }
 }
 
-#[async_trait]
 impl Provider for Twitch {
     type User = TwitchUser;
 

@@ -52,7 +52,6 @@
 
 #![forbid(unsafe_code)]
 
-use async_trait::async_trait;
 use portcullis::{
     ClientAuth, Error, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Refresh, Revoke,
     UserRequest,
@@ -78,7 +77,6 @@ impl Twitter {
     }
 }
 
-#[async_trait]
 impl Provider for Twitter {
     type User = TwitterUser;
 
