@@ -1,6 +1,6 @@
-//! `cargo xtask bench`: the Criterion micro benchmarks of the core, then the full-login
-//! load benchmark (`crates/portcullis-bench`, in release mode); `--write` records the
-//! results in `docs/performance.md`.
+//! `cargo xtask bench`: the Criterion micro benchmarks (of the core and of
+//! `portcullis-oidc`), then the full-login load benchmark (`crates/portcullis-bench`, in
+//! release mode); `--write` records the results in `docs/performance.md`.
 //!
 //! The heavy parts (tokio, reqwest, hyper) live in `portcullis-bench`: the xtask only
 //! runs cargo and edits a Markdown section, so it keeps no heavy dependency.
@@ -46,12 +46,14 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
     let options = parse(args)?;
     let mut bench_args: Vec<String> = Vec::new();
     if !options.load_only {
-        crate::run(
-            root,
-            "cargo",
-            &["bench", "-p", "portcullis", "--bench", "flow"],
-            &[],
-        )?;
+        for (package, bench) in [("portcullis", "flow"), ("portcullis-oidc", "id_token")] {
+            crate::run(
+                root,
+                "cargo",
+                &["bench", "-p", package, "--bench", bench],
+                &[],
+            )?;
+        }
         bench_args.push("--criterion".to_owned());
         bench_args.push(criterion_dir(root).display().to_string());
     }

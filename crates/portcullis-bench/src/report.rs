@@ -13,8 +13,9 @@ use crate::client::Implementation;
 const THROUGHPUT_TARGET: f64 = 0.95;
 /// The micro benchmarks' target: Portcullis' time over the baseline's.
 const MICRO_TARGET: f64 = 1.2;
-/// The Criterion groups of `crates/portcullis/benches/flow.rs`, and what they compare.
-const MICRO_GROUPS: [(&str, &str, &str); 3] = [
+/// The Criterion groups of `crates/portcullis/benches/flow.rs` and
+/// `crates/portcullis-oidc/benches/id_token.rs`, and what they compare.
+const MICRO_GROUPS: [(&str, &str, &str); 4] = [
     (
         "authorization_url",
         "`authorization_url()`",
@@ -29,6 +30,11 @@ const MICRO_GROUPS: [(&str, &str, &str); 3] = [
         "token_exchange",
         "`OAuthClient::exchange_code`",
         "`oauth2` `exchange_code().request_async()`",
+    ),
+    (
+        "id_token_verification",
+        "`IdTokenVerifier::verify`, keys cached",
+        "`openidconnect` `CoreIdToken::claims`",
     ),
 ];
 
@@ -109,8 +115,9 @@ impl MicroResult {
     }
 }
 
-/// Reads the medians of the last `cargo bench -p portcullis --bench flow` from
-/// Criterion's output directory.
+/// Reads the medians of the last micro benchmark runs (`cargo bench -p portcullis --bench
+/// flow`, `cargo bench -p portcullis-oidc --bench id_token`) from Criterion's output
+/// directory.
 pub(crate) fn read_criterion(dir: &Path) -> Result<Vec<MicroResult>, String> {
     let median = |group: &str, function: &str| -> Result<f64, String> {
         let path = dir.join(group).join(function).join("new/estimates.json");
@@ -280,10 +287,7 @@ impl Report {
                     verdict(m.ratio() <= MICRO_TARGET)
                 );
             }
-            let _ = writeln!(
-                out,
-                "\nID-token verification is not measured yet: its benchmark comes with `portcullis-oidc`.\n"
-            );
+            out.push('\n');
         }
         if !self.load.is_empty() {
             let _ = writeln!(
