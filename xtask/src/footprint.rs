@@ -1,11 +1,16 @@
 //! `cargo xtask footprint`: what depending on Portcullis costs an app to build.
 //!
-//! Two tiny apps in a temporary directory do the same sign-in — one on `portcullis` +
-//! `portcullis-github` (path dependencies to this workspace), one on `oauth2` +
-//! `reqwest` by hand — and each is built cold (`cargo build --offline`, dev profile) in
-//! its own target directory, with this workspace's `Cargo.lock` so both get the same
-//! versions. Reports the crates compiled and the build time of both, and the ratios;
-//! `--write` records them in `docs/performance.md`.
+//! Two pairs of tiny apps in a temporary directory, each pair doing the same sign-in —
+//! one app on Portcullis (path dependencies to this workspace), one by hand:
+//!
+//! * GitHub: `portcullis` + `portcullis-github` against `oauth2` + `reqwest`;
+//! * OpenID Connect: `portcullis` + `portcullis-oidc` against `openidconnect` (with its
+//!   default `reqwest` client), each discovering the issuer and verifying the ID token.
+//!
+//! Each app is built cold (`cargo build --offline`, dev profile) in its own target
+//! directory, with this workspace's `Cargo.lock` so both get the same versions. Reports
+//! the crates compiled and the build time of each, and the ratios; `--write` records
+//! them in `docs/performance.md`.
 //!
 //! Offline: the registry cache must already hold every crate (it does wherever the
 //! workspace has been built). CI does not run this.
@@ -134,27 +139,168 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 "#;
 
-/// One of the two apps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum App {
-    Portcullis,
-    Baseline,
+const OIDC_MANIFEST: &str = r#"[package]
+name = "footprint-portcullis-oidc"
+version = "0.0.0"
+edition = "2024"
+publish = false
+
+[dependencies]
+portcullis = { path = "{root}/crates/portcullis" }
+portcullis-oidc = { path = "{root}/crates/portcullis-oidc" }
+tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
+
+[workspace]
+"#;
+
+const OIDC_MAIN: &str = r#"//! Sign in with an OpenID Connect issuer through Portcullis.
+use portcullis::{ClientConfig, HttpClient, MemoryAdapter, OAuthClient, OAuthProvider};
+use portcullis_oidc::{Oidc, OidcOptions};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let issuer = std::env::args().nth(1).unwrap_or("https://accounts.google.com".to_owned());
+    let http = HttpClient::new();
+    let oidc = Oidc::discover(&issuer, &http, OidcOptions::new()).await?;
+    let client = OAuthClient::new(
+        oidc,
+        ClientConfig::new("client-id", "client-secret")
+            .redirect_uri("http://localhost:3000/login/oidc/callback".parse()?)
+            .scope("email"),
+        MemoryAdapter::<String>::new(),
+    )?
+    .with_http_client(http);
+    let auth = client.authorization_url();
+    println!("{}", auth.url);
+    if let Some(code) = std::env::args().nth(2) {
+        let pending = auth.pending;
+        let session = client
+            .validate_code(&code, pending.code_verifier(), pending.nonce())
+            .await?;
+        println!("{:?} {:?}", session.provider_user.sub, session.existing_user);
+    }
+    Ok(())
+}
+"#;
+
+const OPENIDCONNECT_MANIFEST: &str = r#"[package]
+name = "footprint-openidconnect"
+version = "0.0.0"
+edition = "2024"
+publish = false
+
+[dependencies]
+openidconnect = "4"
+reqwest = { version = "0.12", default-features = false, features = ["rustls-tls"] }
+tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
+
+[workspace]
+"#;
+
+const OPENIDCONNECT_MAIN: &str = r#"//! Sign in with an OpenID Connect issuer with openidconnect by hand.
+use std::collections::HashMap;
+
+use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
+use openidconnect::{
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, PkceCodeChallenge,
+    RedirectUrl, Scope, TokenResponse,
+};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let issuer = std::env::args().nth(1).unwrap_or("https://accounts.google.com".to_owned());
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent("app/0.1")
+        .build()?;
+    let metadata = CoreProviderMetadata::discover_async(IssuerUrl::new(issuer)?, &http).await?;
+    let client = CoreClient::from_provider_metadata(
+        metadata,
+        ClientId::new("client-id".to_owned()),
+        Some(ClientSecret::new("client-secret".to_owned())),
+    )
+    .set_redirect_uri(RedirectUrl::new("http://localhost:3000/login/oidc/callback".to_owned())?);
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let (url, _state, nonce) = client
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
+        .add_scope(Scope::new("email".to_owned()))
+        .set_pkce_challenge(challenge)
+        .url();
+    println!("{url}");
+    if let Some(code) = std::env::args().nth(2) {
+        let token = client
+            .exchange_code(AuthorizationCode::new(code))?
+            .set_pkce_verifier(verifier)
+            .request_async(&http)
+            .await?;
+        let id_token = token.id_token().ok_or("the issuer sent no ID token")?;
+        let claims = id_token.claims(&client.id_token_verifier(), &nonce)?;
+        let users: HashMap<(String, String), u64> = HashMap::new();
+        let key = ("oidc".to_owned(), claims.subject().to_string());
+        println!("{:?} {:?}", claims.email(), users.get(&key));
+    }
+    Ok(())
+}
+"#;
+
+/// One app: its directory under the temporary one, what the report calls it, its
+/// sources (`{root}` in the manifest is this workspace).
+struct App {
+    dir: &'static str,
+    label: &'static str,
+    manifest: &'static str,
+    main: &'static str,
 }
 
-impl App {
-    fn dir(self) -> &'static str {
-        match self {
-            App::Portcullis => "portcullis",
-            App::Baseline => "baseline",
-        }
-    }
+/// Two apps doing the same sign-in: one on Portcullis, one by hand.
+struct Pair {
+    name: &'static str,
+    portcullis: App,
+    baseline: App,
+}
 
-    fn label(self) -> &'static str {
-        match self {
-            App::Portcullis => "`portcullis` + `portcullis-github`",
-            App::Baseline => "`oauth2` + `reqwest` by hand",
-        }
-    }
+const PAIRS: [Pair; 2] = [
+    Pair {
+        name: "GitHub",
+        portcullis: App {
+            dir: "portcullis",
+            label: "`portcullis` + `portcullis-github`",
+            manifest: PORTCULLIS_MANIFEST,
+            main: PORTCULLIS_MAIN,
+        },
+        baseline: App {
+            dir: "baseline",
+            label: "`oauth2` + `reqwest` by hand",
+            manifest: BASELINE_MANIFEST,
+            main: BASELINE_MAIN,
+        },
+    },
+    Pair {
+        name: "OpenID Connect",
+        portcullis: App {
+            dir: "portcullis-oidc",
+            label: "`portcullis` + `portcullis-oidc`",
+            manifest: OIDC_MANIFEST,
+            main: OIDC_MAIN,
+        },
+        baseline: App {
+            dir: "openidconnect",
+            label: "`openidconnect` (+ `reqwest`) by hand",
+            manifest: OPENIDCONNECT_MANIFEST,
+            main: OPENIDCONNECT_MAIN,
+        },
+    },
+];
+
+/// Every build of both apps of a pair.
+struct PairBuilds {
+    pair: &'static Pair,
+    portcullis: Vec<Build>,
+    baseline: Vec<Build>,
 }
 
 /// One cold build.
@@ -197,7 +343,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
     Ok(options)
 }
 
-/// Builds both apps cold and reports; with `--write`, records it in
+/// Builds every app cold and reports; with `--write`, records it in
 /// `docs/performance.md`.
 pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
     let options = parse(args)?;
@@ -210,8 +356,7 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
     } else {
         let _ = std::fs::remove_dir_all(&dir);
     }
-    let (portcullis, baseline) = result?;
-    let report = render(&when, &portcullis, &baseline, options.rounds);
+    let report = render(&when, &result?, options.rounds);
     eprintln!("{report}");
     if options.write {
         crate::bench::write_section(root, "footprint", &report)?;
@@ -223,54 +368,58 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// Writes both apps under `dir` and builds each `rounds` times, alternating (ABBA…) so
-/// a change in the machine's load hits both alike. Returns every build of each.
-fn measure(root: &Path, dir: &Path, rounds: usize) -> Result<(Vec<Build>, Vec<Build>), String> {
+/// Writes every app under `dir` and builds each `rounds` times, each pair alternating
+/// (ABBA…) so that a change in the machine's load hits both of a pair alike.
+fn measure(root: &Path, dir: &Path, rounds: usize) -> Result<Vec<PairBuilds>, String> {
     let root_text = root.display().to_string().replace('\\', "/");
     let lock = std::fs::read(root.join("Cargo.lock"))
         .map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
-    for (app, manifest, main) in [
-        (
-            App::Portcullis,
-            PORTCULLIS_MANIFEST.replace("{root}", &root_text),
-            PORTCULLIS_MAIN,
-        ),
-        (App::Baseline, BASELINE_MANIFEST.to_owned(), BASELINE_MAIN),
-    ] {
-        let app_dir = dir.join(app.dir());
+    for app in PAIRS.iter().flat_map(|p| [&p.portcullis, &p.baseline]) {
+        let app_dir = dir.join(app.dir);
         let write = |path: PathBuf, contents: &[u8]| {
             std::fs::create_dir_all(path.parent().unwrap_or(dir))
                 .and_then(|()| std::fs::write(&path, contents))
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))
         };
+        let manifest = app.manifest.replace("{root}", &root_text);
         write(app_dir.join("Cargo.toml"), manifest.as_bytes())?;
-        write(app_dir.join("src/main.rs"), main.as_bytes())?;
+        write(app_dir.join("src/main.rs"), app.main.as_bytes())?;
         // The workspace's versions, so neither app is built against newer ones.
         write(app_dir.join("Cargo.lock"), &lock)?;
     }
-    let mut portcullis = Vec::new();
-    let mut baseline = Vec::new();
+    let mut results: Vec<PairBuilds> = PAIRS
+        .iter()
+        .map(|pair| PairBuilds {
+            pair,
+            portcullis: Vec::new(),
+            baseline: Vec::new(),
+        })
+        .collect();
     for round in 0..rounds {
-        let order = if round % 2 == 0 {
-            [App::Portcullis, App::Baseline]
-        } else {
-            [App::Baseline, App::Portcullis]
-        };
-        for app in order {
-            let build = cold_build(&dir.join(app.dir()))?;
-            eprintln!(
-                "xtask: {:<10} {} crates compiled in {:.1} s",
-                app.dir(),
-                build.crates.len(),
-                build.time.as_secs_f64()
-            );
-            match app {
-                App::Portcullis => portcullis.push(build),
-                App::Baseline => baseline.push(build),
+        for result in &mut results {
+            let portcullis_first = round % 2 == 0;
+            for portcullis in [portcullis_first, !portcullis_first] {
+                let app = if portcullis {
+                    &result.pair.portcullis
+                } else {
+                    &result.pair.baseline
+                };
+                let build = cold_build(&dir.join(app.dir))?;
+                eprintln!(
+                    "xtask: {:<16} {} crates compiled in {:.1} s",
+                    app.dir,
+                    build.crates.len(),
+                    build.time.as_secs_f64()
+                );
+                if portcullis {
+                    result.portcullis.push(build);
+                } else {
+                    result.baseline.push(build);
+                }
             }
         }
     }
-    Ok((portcullis, baseline))
+    Ok(results)
 }
 
 /// `cargo build --offline` in a fresh target directory; the crates cargo says it
@@ -328,7 +477,29 @@ fn verdict(ratio: f64) -> &'static str {
 }
 
 /// The footprint section of `docs/performance.md`.
-fn render(when: &str, portcullis: &[Build], baseline: &[Build], rounds: usize) -> String {
+fn render(when: &str, results: &[PairBuilds], rounds: usize) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Measured {when}: cold `cargo build --offline` (dev profile), each app in its own \
+         target directory, {rounds} round(s) alternating; the time is the mean. Target: both \
+         ratios ≤ {TARGET}×.\n"
+    );
+    for result in results {
+        render_pair(&mut out, result);
+    }
+    out.truncate(out.trim_end().len());
+    out.push('\n');
+    out
+}
+
+/// One pair's table and the crates only one of its apps compiles.
+fn render_pair(out: &mut String, result: &PairBuilds) {
+    let PairBuilds {
+        pair,
+        portcullis,
+        baseline,
+    } = result;
     let crates = |builds: &[Build]| builds.first().map_or(0, |b| b.crates.len());
     let times = |builds: &[Build]| {
         builds
@@ -341,22 +512,17 @@ fn render(when: &str, portcullis: &[Build], baseline: &[Build], rounds: usize) -
     let (p_time, b_time) = (mean_secs(portcullis), mean_secs(baseline));
     let crate_ratio = p_crates as f64 / b_crates.max(1) as f64;
     let time_ratio = p_time / b_time.max(f64::MIN_POSITIVE);
-    let mut out = String::new();
     let _ = writeln!(
         out,
-        "Measured {when}: cold `cargo build --offline` (dev profile), each app in its own \
-         target directory, {rounds} round(s) alternating; the time is the mean. Target: both \
-         ratios ≤ {TARGET}×.\n"
-    );
-    let _ = writeln!(
-        out,
-        "| app | crates compiled | build time |\n|---|---:|---:|\n\
+        "**{} app**\n\n\
+         | app | crates compiled | build time |\n|---|---:|---:|\n\
          | {} | {p_crates} | {p_time:.1} s ({}) |\n\
          | {} | {b_crates} | {b_time:.1} s ({}) |\n\
          | **ratio** | **{crate_ratio:.2}×** {} | **{time_ratio:.2}×** {} |\n",
-        App::Portcullis.label(),
+        pair.name,
+        pair.portcullis.label,
         times(portcullis),
-        App::Baseline.label(),
+        pair.baseline.label,
         times(baseline),
         verdict(crate_ratio),
         verdict(time_ratio),
@@ -372,12 +538,11 @@ fn render(when: &str, portcullis: &[Build], baseline: &[Build], rounds: usize) -
         };
         let _ = writeln!(
             out,
-            "Compiled only for the Portcullis app: {}.\n\nCompiled only for the hand-written app: {}.",
+            "Compiled only for the Portcullis app: {}.\n\nCompiled only for the hand-written app: {}.\n",
             only(&p.crates, &b.crates),
             only(&b.crates, &p.crates)
         );
     }
-    out
 }
 
 /// Now, as `YYYY-MM-DD HH:MM` (UTC).
@@ -437,21 +602,38 @@ mod tests {
     }
 
     #[test]
-    fn the_report_has_ratios_and_the_difference() {
+    fn the_report_has_ratios_and_the_difference_for_each_pair() {
         let build = |names: &[&str], secs| Build {
             crates: names.iter().map(|n| (*n).to_owned()).collect(),
             time: Duration::from_secs(secs),
         };
         let report = render(
             "now",
-            &[build(&["a v1", "b v1", "p v0"], 22)],
-            &[build(&["a v1", "b v1"], 20)],
+            &[
+                PairBuilds {
+                    pair: &PAIRS[0],
+                    portcullis: vec![build(&["a v1", "b v1", "p v0"], 22)],
+                    baseline: vec![build(&["a v1", "b v1"], 20)],
+                },
+                PairBuilds {
+                    pair: &PAIRS[1],
+                    portcullis: vec![build(&["a v1", "o v0"], 10)],
+                    baseline: vec![build(&["a v1", "c v4"], 10)],
+                },
+            ],
             1,
         );
-        assert!(report.contains("**1.50×** **missed**"), "{report}");
-        assert!(report.contains("**1.10×** met"), "{report}");
+        let (github, oidc) = report.split_once("**OpenID Connect app**").expect(&report);
+        assert!(github.contains("**GitHub app**"), "{report}");
+        assert!(github.contains("**1.50×** **missed**"), "{report}");
+        assert!(github.contains("**1.10×** met"), "{report}");
         assert!(
-            report.contains("only for the Portcullis app: `p v0`"),
+            github.contains("only for the Portcullis app: `p v0`"),
+            "{report}"
+        );
+        assert!(oidc.contains("**1.00×** met | **1.00×** met"), "{report}");
+        assert!(
+            oidc.contains("only for the hand-written app: `c v4`"),
             "{report}"
         );
     }

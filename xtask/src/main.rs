@@ -9,8 +9,9 @@
 //! * `cargo xtask new-provider <id>` — scaffolds and registers a provider crate.
 //! * `cargo xtask bench [--write]` — the micro and load benchmarks against their
 //!   baselines; `--write` records them in `docs/performance.md`.
-//! * `cargo xtask footprint [--write]` — cold build of an app on Portcullis against one
-//!   on `oauth2` + `reqwest`; `--write` records it in `docs/performance.md`.
+//! * `cargo xtask footprint [--write]` — cold builds of apps on Portcullis against the
+//!   same apps on `oauth2` + `reqwest` and on `openidconnect`; `--write` records them in
+//!   `docs/performance.md`.
 
 mod api;
 mod bench;
@@ -68,8 +69,9 @@ tasks:
                     (release mode; OPTIONS go to portcullis-bench, see its --help);
                     --write records the results in docs/performance.md
   footprint [--write] [--rounds N] [--keep]
-                    cold-build an app on portcullis + portcullis-github and one on
-                    oauth2 + reqwest (offline), compare crates compiled and build time;
+                    cold-build apps on portcullis + portcullis-github / portcullis-oidc
+                    and the same on oauth2 + reqwest / openidconnect (offline), compare
+                    crates compiled and build time;
                     --write records the results in docs/performance.md";
 
 /// The one test command: what a contributor runs before pushing and what CI runs.
