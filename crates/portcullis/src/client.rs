@@ -85,6 +85,7 @@ pub trait OAuthProvider: Send + Sync {
     fn id(&self) -> &str;
 
     /// The provider's display name (`GitHub`), for "Sign in with …" buttons.
+    /// [`OAuthClient::with_name`] sets another.
     fn name(&self) -> &str;
 
     /// Starts a sign-in: the URL to redirect the user to, with a fresh `state` (and PKCE
@@ -155,6 +156,7 @@ type Oauth2Client = oauth2::Client<
 /// runs sign-ins. Build one per provider at start-up and share it.
 pub struct OAuthClient<P: Provider, A: UserAdapter> {
     id: Cow<'static, str>,
+    name: Cow<'static, str>,
     provider: P,
     config: ClientConfig,
     endpoints: Endpoints,
@@ -192,6 +194,7 @@ impl<P: Provider, A: UserAdapter> OAuthClient<P, A> {
         let oauth2 = oauth2_client(&provider, &config, &endpoints);
         Ok(OAuthClient {
             id: Cow::Borrowed(P::INFO.id),
+            name: Cow::Borrowed(P::INFO.name),
             provider,
             config,
             endpoints,
@@ -216,6 +219,18 @@ impl<P: Provider, A: UserAdapter> OAuthClient<P, A> {
     #[must_use]
     pub fn with_id(mut self, id: impl Into<Cow<'static, str>>) -> Self {
         self.id = id.into();
+        self
+    }
+
+    /// Uses another display name than the provider's own (`GitHub`), for the "Sign in
+    /// with …" button of a second instance ([`with_id`](Self::with_id)): "GitHub
+    /// Enterprise" beside "GitHub". It is what [`OAuthProvider::name`] returns, and
+    /// nothing else: errors still name the provider by [`ProviderInfo::name`].
+    ///
+    /// [`ProviderInfo::name`]: crate::ProviderInfo::name
+    #[must_use]
+    pub fn with_name(mut self, name: impl Into<Cow<'static, str>>) -> Self {
+        self.name = name.into();
         self
     }
 
@@ -476,7 +491,7 @@ impl<P: Provider, A: UserAdapter> OAuthProvider for OAuthClient<P, A> {
     }
 
     fn name(&self) -> &str {
-        P::INFO.name
+        &self.name
     }
 
     fn authorization_url(&self) -> AuthorizationUrl {

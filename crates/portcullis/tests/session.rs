@@ -321,8 +321,15 @@ async fn a_second_instance_of_a_provider_keeps_its_users_apart() {
     let mut server = Server::new_async().await;
     let store = MemoryAdapter::new();
     let public = client(&server, store.clone());
-    let enterprise = client(&server, store.clone()).with_id("test_enterprise");
+    let enterprise = client(&server, store.clone())
+        .with_id("test_enterprise")
+        .with_name("Test Enterprise");
     assert_eq!(enterprise.id(), "test_enterprise");
+    // Its own button label; the first instance keeps the provider's.
+    assert_eq!(
+        (public.name(), enterprise.name()),
+        (TestProvider::INFO.name, "Test Enterprise")
+    );
     provider_serves(&mut server, r#"{"id":"u1"}"#).await;
 
     let a = public.validate_code("code", Some("v"), None).await.unwrap();
