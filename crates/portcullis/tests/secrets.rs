@@ -356,6 +356,16 @@ async fn no_secret_in_debug_display_errors_or_traces() {
         .all(|seen| traced.contains(seen)),
         "the subscriber saw every request: {traced}"
     );
+    // Each span records the answer's status and the duration, and ends with an event
+    // saying how the answer was judged.
+    for recorded in [
+        "record status=200",
+        "record duration_ms=",
+        "provider answered",
+        "provider refused",
+    ] {
+        assert!(traced.contains(recorded), "{recorded}: {traced}");
+    }
     assert_hidden("Debug output", &shown, &secrets);
     assert_hidden("tracing output", &traced, &secrets);
 }
