@@ -71,6 +71,7 @@ fn client_auth(c: ClientAuth) -> &'static str {
     match c {
         ClientAuth::Basic => "HTTP Basic (`client_secret_basic`)",
         ClientAuth::RequestBody => "form body (`client_secret_post`)",
+        ClientAuth::None => "none: public clients only (`client_id` in the form body, PKCE)",
     }
 }
 
@@ -95,6 +96,7 @@ fn render_index(docs: &[ProviderDoc]) -> String {
             match i.client_auth {
                 ClientAuth::Basic => "Basic",
                 ClientAuth::RequestBody => "body",
+                ClientAuth::None => "none",
             },
             yes_no(d.refresh),
             yes_no(d.revoke),

@@ -108,7 +108,8 @@ impl OidcOptions {
     /// `client_secret_basic` ([`ClientAuth::Basic`]) or `client_secret_post`
     /// ([`ClientAuth::RequestBody`]). A public client
     /// ([`ClientConfig::public`](portcullis::ClientConfig::public)) sends only its
-    /// `client_id` whatever this says.
+    /// `client_id` whatever this says; [`ClientAuth::None`] also refuses a configuration
+    /// with a secret.
     ///
     /// Default: `client_secret_basic` when the issuer accepts it (or lists no methods),
     /// else `client_secret_post` when it accepts that.

@@ -172,9 +172,16 @@ impl<P: Provider, A: UserAdapter> OAuthClient<P, A> {
     /// # Errors
     ///
     /// [`Error::Config`] when the provider needs a redirect URI and `config` has none,
-    /// or when `config` sets an authorization parameter the flow sets itself (`state`,
-    /// `scope`, `code_challenge`, …).
+    /// when `config` has a client secret for a provider with public clients only
+    /// ([`ClientAuth::None`]), or when `config` sets an authorization parameter the flow
+    /// sets itself (`state`, `scope`, `code_challenge`, …).
     pub fn new(provider: P, config: ClientConfig, adapter: A) -> Result<Self, Error> {
+        if provider.client_auth() == ClientAuth::None && config.client_secret.is_some() {
+            return Err(Error::Config(format!(
+                "{} takes public clients only, with no secret: use ClientConfig::public",
+                P::INFO.name
+            )));
+        }
         if P::INFO.requires_redirect_uri && config.redirect_uri.is_none() {
             return Err(Error::Config(format!(
                 "{} needs a redirect URI: set ClientConfig::redirect_uri",
@@ -456,7 +463,7 @@ impl<P: Revoke, A: UserAdapter> OAuthClient<P, A> {
                 form.push(("client_id", client_id));
                 form.push(("client_secret", client_secret.secret()));
             }
-            (None, _) => form.push(("client_id", client_id)),
+            (None, _) | (_, ClientAuth::None) => form.push(("client_id", client_id)),
         }
         let body = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(form)
@@ -619,7 +626,8 @@ fn oauth2_client<P: Provider>(
         .set_token_uri(TokenUrl::from_url(endpoints.token.clone()))
         .set_auth_type(match provider.client_auth() {
             ClientAuth::Basic => AuthType::BasicAuth,
-            ClientAuth::RequestBody => AuthType::RequestBody,
+            // Without a secret (`new` refuses one), `oauth2` sends `client_id` alone.
+            ClientAuth::RequestBody | ClientAuth::None => AuthType::RequestBody,
         });
     let client = match &config.client_secret {
         Some(secret) => client.set_client_secret(secret.clone()),

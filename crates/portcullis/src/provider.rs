@@ -40,6 +40,11 @@ pub enum ClientAuth {
     Basic,
     /// `client_id` and `client_secret` in the form body (`client_secret_post`).
     RequestBody,
+    /// None: the provider has public clients only (`none`), identified by `client_id`
+    /// in the form body and bound to the sign-in by PKCE (Lichess).
+    /// [`OAuthClient::new`](crate::OAuthClient::new) refuses a configuration with a
+    /// client secret, which such a provider would receive for nothing.
+    None,
 }
 
 /// The facts about a provider, as data: read by [`OAuthClient`](crate::OAuthClient) at

@@ -24,8 +24,9 @@
 //! * A public client: Lichess has no app registration and no client secret. The
 //!   `client_id` is any string that identifies the app; build the configuration with
 //!   [`ClientConfig::public`](portcullis::ClientConfig::public), and nothing secret is
-//!   sent anywhere. (With [`ClientConfig::new`](portcullis::ClientConfig::new) the
-//!   secret would be sent in the form body, which Lichess does not document.)
+//!   sent anywhere. A configuration with a secret is refused
+//!   ([`ClientAuth::None`]): Lichess would receive it for
+//!   nothing.
 //! * PKCE (S256) is required by Lichess and always sent. The authorization endpoint is
 //!   `https://lichess.org/oauth` (no `/authorize`), the token endpoint
 //!   `https://lichess.org/api/token`; the token request carries `grant_type`, `code`,
@@ -83,8 +84,8 @@ impl Provider for Lichess {
         default_scopes: &[],
         scope_delimiter: " ",
         pkce: Pkce::S256,
-        // A public client: only `client_id` is sent, in the form body.
-        client_auth: ClientAuth::RequestBody,
+        // Public clients only: `client_id` in the form body, no secret.
+        client_auth: ClientAuth::None,
         requires_redirect_uri: true,
         user_id_field: "id",
         email_verified_source: "never: Lichess gives no such guarantee (`/api/account/email` has no verification flag)",

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use mockito::{Matcher, Server};
 use portcullis::{
-    ClientConfig, Endpoints, Error, MemoryAdapter, OAuthClient, OAuthProvider, Phase, Provider,
-    RequestErrorKind, USER_AGENT, Url,
+    ClientAuth, ClientConfig, Endpoints, Error, MemoryAdapter, OAuthClient, OAuthProvider, Phase,
+    Provider, RequestErrorKind, USER_AGENT, Url,
 };
 use portcullis_lichess::{Lichess, LichessUser};
 use portcullis_testkit::{callback_for, form_is, query_of, s256_challenge};
@@ -134,6 +134,22 @@ fn provider_facts_match_lichess_docs() {
         endpoints.userinfo.as_ref().map(Url::as_str),
         Some("https://lichess.org/api/account")
     );
+}
+
+#[test]
+fn a_configured_secret_is_refused() {
+    assert_eq!(Lichess::INFO.client_auth, ClientAuth::None);
+    let err = OAuthClient::new(
+        Lichess::new(),
+        ClientConfig::new(CLIENT_ID, "a-secret-lichess-never-asked-for")
+            .redirect_uri(REDIRECT.parse().unwrap()),
+        MemoryAdapter::<String>::new(),
+    )
+    .unwrap_err();
+    let message = err.to_string();
+    assert!(matches!(err, Error::Config(_)), "{err:?}");
+    assert!(message.contains("ClientConfig::public"), "{message}");
+    assert!(!message.contains("a-secret"), "{message}");
 }
 
 #[test]
