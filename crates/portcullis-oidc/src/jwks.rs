@@ -18,13 +18,22 @@ use crate::clock::Clock;
 /// with made-up key ids cannot make the cache hammer the issuer. The first load does not
 /// count: a rotation right after start-up is picked up at once.
 ///
+/// Keys are also fetched again once the set is older than its
+/// [`max_age`](Self::max_age) (a day by default), so that a key the issuer withdrew —
+/// compromised, or simply retired — stops being trusted. If that fetch fails, the
+/// cached keys stay in use (sign-ins keep working while the issuer's key endpoint is
+/// down) and the fetch is tried again after
+/// [`min_refresh_interval`](Self::min_refresh_interval).
+///
 /// ```
 /// use std::time::Duration;
 /// use portcullis_oidc::Jwks;
 ///
 /// let jwks = Jwks::new("https://id.example.com/jwks".parse()?)
-///     .with_min_refresh_interval(Duration::from_secs(60));
+///     .with_min_refresh_interval(Duration::from_secs(60))
+///     .with_max_age(Duration::from_secs(6 * 3600));
 /// assert_eq!(jwks.min_refresh_interval(), Duration::from_secs(60));
+/// assert_eq!(jwks.max_age(), Duration::from_secs(6 * 3600));
 /// # Ok::<(), url::ParseError>(())
 /// ```
 #[derive(Clone)]
@@ -35,6 +44,7 @@ pub struct Jwks {
 struct Inner {
     url: Url,
     min_refresh_interval: Duration,
+    max_age: Duration,
     clock: Clock,
     state: Mutex<State>,
     /// Held while fetching: one request at a time.
@@ -47,8 +57,14 @@ struct State {
     /// Bumped by every successful fetch, so a waiter can tell that someone else
     /// refreshed the set while it waited.
     generation: u64,
-    /// When the set was last requested because of an unknown key, successfully or not.
+    /// When the set was last requested because of an unknown key or its age,
+    /// successfully or not.
     last_refresh: Option<SystemTime>,
+    /// When the cached set was fetched.
+    fetched_at: Option<SystemTime>,
+    /// When fetching a set older than `max_age` last failed: the old set is used until
+    /// `min_refresh_interval` has passed since.
+    stale_since_failure: Option<SystemTime>,
 }
 
 /// A snapshot of the cached keys and the generation they belong to.
@@ -61,16 +77,27 @@ impl Jwks {
     /// The default [`min_refresh_interval`](Self::min_refresh_interval): 30 seconds.
     pub const DEFAULT_MIN_REFRESH_INTERVAL: Duration = Duration::from_secs(30);
 
+    /// The default [`max_age`](Self::max_age): one day, the refresh period Microsoft's
+    /// identity platform asks for (Google rotates its keys every few weeks and
+    /// publishes the next one in advance).
+    pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(24 * 3600);
+
     /// An empty cache for the key set at `url`, fetched on first use.
     pub fn new(url: Url) -> Self {
-        Self::build(url, Self::DEFAULT_MIN_REFRESH_INTERVAL, Clock::system())
+        Self::build(
+            url,
+            Self::DEFAULT_MIN_REFRESH_INTERVAL,
+            Self::DEFAULT_MAX_AGE,
+            Clock::system(),
+        )
     }
 
-    fn build(url: Url, min_refresh_interval: Duration, clock: Clock) -> Self {
+    fn build(url: Url, min_refresh_interval: Duration, max_age: Duration, clock: Clock) -> Self {
         Jwks {
             inner: Arc::new(Inner {
                 url,
                 min_refresh_interval,
+                max_age,
                 clock,
                 state: Mutex::new(State::default()),
                 fetching: tokio::sync::Mutex::new(()),
@@ -82,7 +109,24 @@ impl Jwks {
     /// unknown keys. Returns a new, empty cache: configure it before sharing it.
     #[must_use]
     pub fn with_min_refresh_interval(self, interval: Duration) -> Self {
-        Self::build(self.inner.url.clone(), interval, self.inner.clock.clone())
+        Self::build(
+            self.inner.url.clone(),
+            interval,
+            self.inner.max_age,
+            self.inner.clock.clone(),
+        )
+    }
+
+    /// The same key set URL with another age after which the set is fetched again.
+    /// Returns a new, empty cache: configure it before sharing it.
+    #[must_use]
+    pub fn with_max_age(self, max_age: Duration) -> Self {
+        Self::build(
+            self.inner.url.clone(),
+            self.inner.min_refresh_interval,
+            max_age,
+            self.inner.clock.clone(),
+        )
     }
 
     /// The same key set URL with another clock for the refresh limit. Returns a new,
@@ -92,6 +136,7 @@ impl Jwks {
         Self::build(
             self.inner.url.clone(),
             self.inner.min_refresh_interval,
+            self.inner.max_age,
             clock,
         )
     }
@@ -104,6 +149,11 @@ impl Jwks {
     /// The least time between two requests for the key set caused by unknown keys.
     pub fn min_refresh_interval(&self) -> Duration {
         self.inner.min_refresh_interval
+    }
+
+    /// How old the key set may get before it is fetched again.
+    pub fn max_age(&self) -> Duration {
+        self.inner.max_age
     }
 
     /// Whether the keys have been fetched.
@@ -130,6 +180,7 @@ impl Jwks {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// The cached keys, if any.
     fn snapshot(&self) -> Option<Keys> {
         let state = self.state();
         state.keys.clone().map(|keys| Keys {
@@ -138,16 +189,55 @@ impl Jwks {
         })
     }
 
-    /// The cached keys, fetched first if there are none yet.
+    /// The cached keys, unless they are older than `max_age` (and no failed fetch of
+    /// newer ones asks to wait).
+    fn fresh_snapshot(&self) -> Option<Keys> {
+        let state = self.state();
+        let now = self.inner.clock.now();
+        // A clock that went backwards counts as no time elapsed.
+        let since = |at: SystemTime| now.duration_since(at).unwrap_or(Duration::ZERO);
+        let fresh = state
+            .fetched_at
+            .is_some_and(|at| since(at) < self.inner.max_age)
+            || state
+                .stale_since_failure
+                .is_some_and(|at| since(at) < self.inner.min_refresh_interval);
+        let keys = state.keys.clone().filter(|_| fresh)?;
+        Some(Keys {
+            keys,
+            generation: state.generation,
+        })
+    }
+
+    /// The cached keys: fetched first if there are none yet, or again if they are
+    /// older than `max_age`.
     pub(crate) async fn current(&self, http: &HttpClient, provider: &str) -> Result<Keys, Error> {
-        if let Some(keys) = self.snapshot() {
+        if let Some(keys) = self.fresh_snapshot() {
             return Ok(keys);
         }
         let _fetching = self.inner.fetching.lock().await;
-        if let Some(keys) = self.snapshot() {
+        if let Some(keys) = self.fresh_snapshot() {
             return Ok(keys);
         }
-        self.fetch(http, provider).await
+        let Some(stale) = self.snapshot() else {
+            return self.fetch(http, provider).await;
+        };
+        // An age refresh counts against the unknown-key limit: a token naming a key the
+        // new set lacks is refused without asking again at once.
+        self.state().last_refresh = Some(self.inner.clock.now());
+        match self.fetch(http, provider).await {
+            Ok(keys) => Ok(keys),
+            Err(error) => {
+                tracing::warn!(
+                    provider,
+                    url = %self.inner.url,
+                    %error,
+                    "could not fetch the issuer's key set again; using the cached one"
+                );
+                self.state().stale_since_failure = Some(self.inner.clock.now());
+                Ok(stale)
+            }
+        }
     }
 
     /// Fresh keys after `seen` named no key for a token, or `None` when the last such
@@ -205,6 +295,8 @@ impl Jwks {
         let mut state = self.state();
         state.keys = Some(keys.clone());
         state.generation += 1;
+        state.fetched_at = Some(self.inner.clock.now());
+        state.stale_since_failure = None;
         Ok(Keys {
             keys,
             generation: state.generation,
@@ -218,6 +310,7 @@ impl fmt::Debug for Jwks {
         f.debug_struct("Jwks")
             .field("url", &self.inner.url.as_str())
             .field("min_refresh_interval", &self.inner.min_refresh_interval)
+            .field("max_age", &self.inner.max_age)
             .field("keys", &state.keys.as_ref().map(|k| k.keys().len()))
             .field("generation", &state.generation)
             .finish()

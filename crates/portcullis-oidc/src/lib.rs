@@ -46,7 +46,8 @@
 //! * The issuer's keys (JWKS) are cached in the provider value, shared by all sign-ins
 //!   and clones ([`Jwks`]): fetched once, fetched again when a token names an unknown
 //!   key — one request at a time, at most once per
-//!   [`OidcOptions::jwks_min_refresh_interval`].
+//!   [`OidcOptions::jwks_min_refresh_interval`] — and once the set is older than
+//!   [`OidcOptions::jwks_max_age`], so that keys the issuer withdrew stop being trusted.
 //! * Userinfo is fetched with the access token and merged into the ID token's claims
 //!   (userinfo wins, but its `sub` must be the token's, and the token's protocol claims
 //!   stay); the result is an [`OidcUser`]

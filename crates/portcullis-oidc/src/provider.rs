@@ -61,6 +61,7 @@ pub struct OidcOptions {
     leeway: Duration,
     clock: Clock,
     jwks_min_refresh_interval: Duration,
+    jwks_max_age: Duration,
     hmac_secret: Option<String>,
     trusted_audiences: Vec<String>,
     userinfo: bool,
@@ -74,6 +75,7 @@ impl Default for OidcOptions {
             leeway: IdTokenVerifier::DEFAULT_LEEWAY,
             clock: Clock::system(),
             jwks_min_refresh_interval: Jwks::DEFAULT_MIN_REFRESH_INTERVAL,
+            jwks_max_age: Jwks::DEFAULT_MAX_AGE,
             hmac_secret: None,
             trusted_audiences: Vec::new(),
             userinfo: true,
@@ -88,6 +90,7 @@ impl fmt::Debug for OidcOptions {
             .field("algorithms", &self.algorithms)
             .field("leeway", &self.leeway)
             .field("jwks_min_refresh_interval", &self.jwks_min_refresh_interval)
+            .field("jwks_max_age", &self.jwks_max_age)
             .field(
                 "hmac_secret",
                 &self.hmac_secret.as_ref().map(|_| "[redacted]"),
@@ -146,6 +149,13 @@ impl OidcOptions {
     /// key. Default: [`Jwks::DEFAULT_MIN_REFRESH_INTERVAL`] (30 s).
     pub fn jwks_min_refresh_interval(mut self, interval: Duration) -> Self {
         self.jwks_min_refresh_interval = interval;
+        self
+    }
+
+    /// How old the cached key set may get before it is fetched again, so that keys the
+    /// issuer withdrew stop being trusted. Default: [`Jwks::DEFAULT_MAX_AGE`] (a day).
+    pub fn jwks_max_age(mut self, max_age: Duration) -> Self {
+        self.jwks_max_age = max_age;
         self
     }
 
@@ -238,6 +248,7 @@ impl Oidc {
         });
         let jwks = Jwks::new(metadata.jwks_uri.clone())
             .with_min_refresh_interval(options.jwks_min_refresh_interval)
+            .with_max_age(options.jwks_max_age)
             .with_clock(options.clock.clone());
         let mut verifier = IdTokenVerifier::new(metadata.issuer.clone(), jwks)
             .algorithms(algorithms)

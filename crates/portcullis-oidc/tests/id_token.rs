@@ -426,6 +426,89 @@ async fn refreshes_for_unknown_keys_are_rate_limited() {
     jwks_mock.assert_async().await;
 }
 
+/// A verifier whose key cache runs on `clock`, fetched again after an hour.
+fn verifier_aging(issuer: &MockIssuer, clock: &ManualClock) -> IdTokenVerifier {
+    IdTokenVerifier::new(
+        issuer.issuer(),
+        Jwks::new(issuer.url("/jwks").parse().unwrap())
+            .with_min_refresh_interval(Duration::from_secs(30))
+            .with_max_age(Duration::from_secs(3600))
+            .with_clock(clock.clock()),
+    )
+}
+
+#[tokio::test]
+async fn a_key_the_issuer_withdrew_stops_verifying_once_the_set_is_old() {
+    let mut issuer = MockIssuer::start().await;
+    let clock = ManualClock::new();
+    let verifier = verifier_aging(&issuer, &clock);
+    let (withdrawn, kept) = (Signer::rsa_1(), Signer::rsa_2());
+    let old_token = withdrawn.sign(&claims(&issuer.issuer(), NONCE));
+    let new_token = kept.sign(&claims(&issuer.issuer(), NONCE));
+
+    let before = issuer.mock_jwks(jwks(&[&withdrawn, &kept]), 1).await;
+    verify(&verifier, &old_token, &checks()).await.unwrap();
+    clock.advance(Duration::from_secs(3599));
+    verify(&verifier, &old_token, &checks()).await.unwrap();
+    before.assert_async().await;
+    before.remove_async().await;
+
+    // The issuer withdraws a key. Once the cached set is an hour old it is fetched
+    // again, once: the withdrawn key's tokens are refused without a second request.
+    let after = issuer.mock_jwks(jwks(&[&kept]), 1).await;
+    clock.advance(Duration::from_secs(1));
+    let e = id_token_error(verify(&verifier, &old_token, &checks()).await, &old_token);
+    assert_eq!(e, IdTokenError::UnknownKey);
+    verify(&verifier, &new_token, &checks()).await.unwrap();
+    let e = id_token_error(verify(&verifier, &old_token, &checks()).await, &old_token);
+    assert_eq!(e, IdTokenError::UnknownKey);
+    after.assert_async().await;
+}
+
+#[tokio::test]
+async fn an_old_set_stays_in_use_while_the_issuer_cannot_serve_a_new_one() {
+    let mut issuer = MockIssuer::start().await;
+    let clock = ManualClock::new();
+    let verifier = verifier_aging(&issuer, &clock);
+    let token = Signer::rsa_1().sign(&claims(&issuer.issuer(), NONCE));
+
+    let first = issuer.mock_jwks(jwks(&[&Signer::rsa_1()]), 1).await;
+    verify(&verifier, &token, &checks()).await.unwrap();
+    first.assert_async().await;
+    first.remove_async().await;
+
+    // Down when the set gets old: the cached keys keep sign-ins working, and the fetch
+    // is tried again only after the minimum refresh interval, not on every sign-in.
+    let down = issuer
+        .server
+        .mock("GET", "/jwks")
+        .with_status(503)
+        .with_body("maintenance")
+        .expect(2)
+        .create_async()
+        .await;
+    clock.advance(Duration::from_secs(3600));
+    for _ in 0..3 {
+        verify(&verifier, &token, &checks()).await.unwrap();
+    }
+    clock.advance(Duration::from_secs(30));
+    for _ in 0..3 {
+        verify(&verifier, &token, &checks()).await.unwrap();
+    }
+    down.assert_async().await;
+    down.remove_async().await;
+
+    // Back up: the next attempt replaces the set, which is fresh for another hour.
+    let back = issuer.mock_jwks(jwks(&[&Signer::rsa_1()]), 1).await;
+    clock.advance(Duration::from_secs(30));
+    for _ in 0..3 {
+        verify(&verifier, &token, &checks()).await.unwrap();
+    }
+    clock.advance(Duration::from_secs(3599));
+    verify(&verifier, &token, &checks()).await.unwrap();
+    back.assert_async().await;
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn concurrent_sign_ins_share_one_fetch() {
     let mut issuer = MockIssuer::start().await;
