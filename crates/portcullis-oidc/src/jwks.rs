@@ -42,13 +42,19 @@ pub struct Jwks {
 }
 
 struct Inner {
+    config: Config,
+    state: Mutex<State>,
+    /// Held while fetching: one request at a time.
+    fetching: tokio::sync::Mutex<()>,
+}
+
+/// What a cache is set up with; the `with_*` methods change it.
+#[derive(Clone)]
+struct Config {
     url: Url,
     min_refresh_interval: Duration,
     max_age: Duration,
     clock: Clock,
-    state: Mutex<State>,
-    /// Held while fetching: one request at a time.
-    fetching: tokio::sync::Mutex<()>,
 }
 
 #[derive(Default)]
@@ -84,76 +90,65 @@ impl Jwks {
 
     /// An empty cache for the key set at `url`, fetched on first use.
     pub fn new(url: Url) -> Self {
-        Self::build(
+        Self::build(Config {
             url,
-            Self::DEFAULT_MIN_REFRESH_INTERVAL,
-            Self::DEFAULT_MAX_AGE,
-            Clock::system(),
-        )
+            min_refresh_interval: Self::DEFAULT_MIN_REFRESH_INTERVAL,
+            max_age: Self::DEFAULT_MAX_AGE,
+            clock: Clock::system(),
+        })
     }
 
-    fn build(url: Url, min_refresh_interval: Duration, max_age: Duration, clock: Clock) -> Self {
+    fn build(config: Config) -> Self {
         Jwks {
             inner: Arc::new(Inner {
-                url,
-                min_refresh_interval,
-                max_age,
-                clock,
+                config,
                 state: Mutex::new(State::default()),
                 fetching: tokio::sync::Mutex::new(()),
             }),
         }
     }
 
+    /// A new, empty cache with this one's configuration, changed by `change`.
+    fn reconfigured(&self, change: impl FnOnce(&mut Config)) -> Self {
+        let mut config = self.inner.config.clone();
+        change(&mut config);
+        Self::build(config)
+    }
+
     /// The same key set URL with another minimum time between two fetches caused by
     /// unknown keys. Returns a new, empty cache: configure it before sharing it.
     #[must_use]
     pub fn with_min_refresh_interval(self, interval: Duration) -> Self {
-        Self::build(
-            self.inner.url.clone(),
-            interval,
-            self.inner.max_age,
-            self.inner.clock.clone(),
-        )
+        self.reconfigured(|config| config.min_refresh_interval = interval)
     }
 
     /// The same key set URL with another age after which the set is fetched again.
     /// Returns a new, empty cache: configure it before sharing it.
     #[must_use]
     pub fn with_max_age(self, max_age: Duration) -> Self {
-        Self::build(
-            self.inner.url.clone(),
-            self.inner.min_refresh_interval,
-            max_age,
-            self.inner.clock.clone(),
-        )
+        self.reconfigured(|config| config.max_age = max_age)
     }
 
-    /// The same key set URL with another clock for the refresh limit. Returns a new,
-    /// empty cache: configure it before sharing it.
+    /// The same key set URL with another clock for the refresh limit and the age.
+    /// Returns a new, empty cache: configure it before sharing it.
     #[must_use]
     pub fn with_clock(self, clock: Clock) -> Self {
-        Self::build(
-            self.inner.url.clone(),
-            self.inner.min_refresh_interval,
-            self.inner.max_age,
-            clock,
-        )
+        self.reconfigured(|config| config.clock = clock)
     }
 
     /// Where the keys are fetched from.
     pub fn url(&self) -> &Url {
-        &self.inner.url
+        &self.inner.config.url
     }
 
     /// The least time between two requests for the key set caused by unknown keys.
     pub fn min_refresh_interval(&self) -> Duration {
-        self.inner.min_refresh_interval
+        self.inner.config.min_refresh_interval
     }
 
     /// How old the key set may get before it is fetched again.
     pub fn max_age(&self) -> Duration {
-        self.inner.max_age
+        self.inner.config.max_age
     }
 
     /// Whether the keys have been fetched.
@@ -193,15 +188,15 @@ impl Jwks {
     /// newer ones asks to wait).
     fn fresh_snapshot(&self) -> Option<Keys> {
         let state = self.state();
-        let now = self.inner.clock.now();
+        let now = self.inner.config.clock.now();
         // A clock that went backwards counts as no time elapsed.
         let since = |at: SystemTime| now.duration_since(at).unwrap_or(Duration::ZERO);
         let fresh = state
             .fetched_at
-            .is_some_and(|at| since(at) < self.inner.max_age)
+            .is_some_and(|at| since(at) < self.inner.config.max_age)
             || state
                 .stale_since_failure
-                .is_some_and(|at| since(at) < self.inner.min_refresh_interval);
+                .is_some_and(|at| since(at) < self.inner.config.min_refresh_interval);
         let keys = state.keys.clone().filter(|_| fresh)?;
         Some(Keys {
             keys,
@@ -224,17 +219,17 @@ impl Jwks {
         };
         // An age refresh counts against the unknown-key limit: a token naming a key the
         // new set lacks is refused without asking again at once.
-        self.state().last_refresh = Some(self.inner.clock.now());
+        self.state().last_refresh = Some(self.inner.config.clock.now());
         match self.fetch(http, provider).await {
             Ok(keys) => Ok(keys),
             Err(error) => {
                 tracing::warn!(
                     provider,
-                    url = %self.inner.url,
+                    url = %self.inner.config.url,
                     %error,
                     "could not fetch the issuer's key set again; using the cached one"
                 );
-                self.state().stale_since_failure = Some(self.inner.clock.now());
+                self.state().stale_since_failure = Some(self.inner.config.clock.now());
                 Ok(stale)
             }
         }
@@ -266,14 +261,15 @@ impl Jwks {
                 // A clock that went backwards counts as no time elapsed.
                 let elapsed = self
                     .inner
+                    .config
                     .clock
                     .now()
                     .duration_since(last)
                     .unwrap_or(Duration::ZERO);
-                if elapsed < self.inner.min_refresh_interval {
+                if elapsed < self.inner.config.min_refresh_interval {
                     tracing::warn!(
                         provider,
-                        url = %self.inner.url,
+                        url = %self.inner.config.url,
                         "an ID token names a key the issuer's key set does not hold; \
                          not fetching the set again so soon"
                     );
@@ -281,21 +277,21 @@ impl Jwks {
                 }
             }
         }
-        self.state().last_refresh = Some(self.inner.clock.now());
+        self.state().last_refresh = Some(self.inner.config.clock.now());
         self.fetch(http, provider).await.map(Some)
     }
 
     /// Requests the key set. Callers hold `fetching`.
     async fn fetch(&self, http: &HttpClient, provider: &str) -> Result<Keys, Error> {
         let keys: CoreJsonWebKeySet = http
-            .get_json(provider, Phase::Jwks, self.inner.url.clone())
+            .get_json(provider, Phase::Jwks, self.inner.config.url.clone())
             .await?;
-        tracing::debug!(provider, url = %self.inner.url, keys = keys.keys().len(), "fetched the issuer's key set");
+        tracing::debug!(provider, url = %self.inner.config.url, keys = keys.keys().len(), "fetched the issuer's key set");
         let keys = Arc::new(keys);
         let mut state = self.state();
         state.keys = Some(keys.clone());
         state.generation += 1;
-        state.fetched_at = Some(self.inner.clock.now());
+        state.fetched_at = Some(self.inner.config.clock.now());
         state.stale_since_failure = None;
         Ok(Keys {
             keys,
@@ -308,9 +304,12 @@ impl fmt::Debug for Jwks {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = self.state();
         f.debug_struct("Jwks")
-            .field("url", &self.inner.url.as_str())
-            .field("min_refresh_interval", &self.inner.min_refresh_interval)
-            .field("max_age", &self.inner.max_age)
+            .field("url", &self.inner.config.url.as_str())
+            .field(
+                "min_refresh_interval",
+                &self.inner.config.min_refresh_interval,
+            )
+            .field("max_age", &self.inner.config.max_age)
             .field("keys", &state.keys.as_ref().map(|k| k.keys().len()))
             .field("generation", &state.generation)
             .finish()
