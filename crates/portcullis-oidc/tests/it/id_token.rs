@@ -1,11 +1,9 @@
 //! ID-token verification (OpenID Connect Core 1.0 §3.1.3.7) with tokens signed here, and
 //! the shared key set cache: each failure comes back as its own `IdTokenError`.
 
-mod common;
-
 use std::time::{Duration, SystemTime};
 
-use common::{CLIENT_ID, ManualClock, MockIssuer, claims};
+use crate::common::{CLIENT_ID, ManualClock, MockIssuer, claims};
 use portcullis::{Error, HttpClient, IdTokenError, Phase};
 use portcullis_oidc::{Algorithm, IdTokenChecks, IdTokenVerifier, Jwks};
 use portcullis_testkit::jwt::{self, Signer, base64url, jwks, unix};

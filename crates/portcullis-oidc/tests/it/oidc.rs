@@ -2,9 +2,7 @@
 //! sign-in with each client authentication method, userinfo, refresh, revocation and
 //! logout.
 
-mod common;
-
-use common::{CLIENT_ID, CLIENT_SECRET, MockIssuer, REDIRECT, claims};
+use crate::common::{CLIENT_ID, CLIENT_SECRET, MockIssuer, REDIRECT, claims};
 use mockito::Matcher;
 use portcullis::{
     CallbackError, CallbackParams, ClientAuth, ClientConfig, Error, HttpClient, IdTokenError,

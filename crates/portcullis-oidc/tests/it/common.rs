@@ -1,8 +1,5 @@
-//! Shared by the test binaries: a mock issuer, the claims of its tokens, and a clock the
+//! Shared by the test modules: a mock issuer, the claims of its tokens, and a clock the
 //! tests move by hand. Tokens are signed with `portcullis_testkit::jwt`.
-
-// Each test binary uses part of this module.
-#![allow(dead_code, unreachable_pub)]
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
@@ -12,12 +9,12 @@ use portcullis_oidc::Clock;
 use portcullis_testkit::jwt::unix;
 use serde_json::{Value, json};
 
-pub const CLIENT_ID: &str = "portcullis-test-client";
-pub const CLIENT_SECRET: &str = "s3cr3t-client";
-pub const REDIRECT: &str = "http://localhost:3000/login/oidc/callback";
+pub(crate) const CLIENT_ID: &str = "portcullis-test-client";
+pub(crate) const CLIENT_SECRET: &str = "s3cr3t-client";
+pub(crate) const REDIRECT: &str = "http://localhost:3000/login/oidc/callback";
 
 /// Valid claims for `issuer`: audience [`CLIENT_ID`], issued now, valid ten minutes.
-pub fn claims(issuer: &str, nonce: &str) -> Value {
+pub(crate) fn claims(issuer: &str, nonce: &str) -> Value {
     let now = unix(SystemTime::now());
     json!({
         "iss": issuer,
@@ -31,28 +28,28 @@ pub fn claims(issuer: &str, nonce: &str) -> Value {
 }
 
 /// A mock issuer on 127.0.0.1: its issuer identifier is the server's URL.
-pub struct MockIssuer {
+pub(crate) struct MockIssuer {
     pub server: ServerGuard,
 }
 
 impl MockIssuer {
-    pub async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         MockIssuer {
             server: Server::new_async().await,
         }
     }
 
-    pub fn issuer(&self) -> String {
+    pub(crate) fn issuer(&self) -> String {
         self.server.url()
     }
 
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.server.url())
     }
 
     /// A discovery document shaped like a real issuer's, with every endpoint on this
     /// server.
-    pub fn discovery_document(&self) -> Value {
+    pub(crate) fn discovery_document(&self) -> Value {
         let issuer = self.issuer();
         json!({
             "issuer": issuer,
@@ -73,7 +70,7 @@ impl MockIssuer {
         })
     }
 
-    pub async fn mock_discovery(&mut self, document: &Value) -> Mock {
+    pub(crate) async fn mock_discovery(&mut self, document: &Value) -> Mock {
         self.server
             .mock("GET", "/.well-known/openid-configuration")
             .match_header("accept", "application/json")
@@ -85,7 +82,7 @@ impl MockIssuer {
     }
 
     /// The JWKS, expected to be fetched `times` times.
-    pub async fn mock_jwks(&mut self, body: String, times: usize) -> Mock {
+    pub(crate) async fn mock_jwks(&mut self, body: String, times: usize) -> Mock {
         self.server
             .mock("GET", "/jwks")
             .match_header("accept", "application/json")
@@ -99,18 +96,18 @@ impl MockIssuer {
 
 /// A clock the test moves by hand.
 #[derive(Clone)]
-pub struct ManualClock(Arc<Mutex<SystemTime>>);
+pub(crate) struct ManualClock(Arc<Mutex<SystemTime>>);
 
 impl ManualClock {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         ManualClock(Arc::new(Mutex::new(SystemTime::now())))
     }
 
-    pub fn advance(&self, by: Duration) {
+    pub(crate) fn advance(&self, by: Duration) {
         *self.0.lock().unwrap() += by;
     }
 
-    pub fn clock(&self) -> Clock {
+    pub(crate) fn clock(&self) -> Clock {
         let now = self.0.clone();
         Clock::from_fn(move || *now.lock().unwrap())
     }
