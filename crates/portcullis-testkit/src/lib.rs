@@ -8,6 +8,8 @@
 //! * [`s256_challenge`] — the PKCE challenge a verifier must produce;
 //! * [`assert_debug_hides_secrets`], [`assert_forged_callbacks_refused`] — the checks every
 //!   provider crate runs on its client;
+//! * [`expect`] — the exact requests a provider's endpoints must receive, as `mockito`
+//!   mocks, a client pointed at the mock, and the typed errors a failed request must be;
 //! * [`TestProvider`] — a minimal provider for testing the core and apps' own flows;
 //! * [`MockProvider`] — an in-process OAuth 2.0 authorization server for
 //!   [`TestProvider`], to sign in without the internet from tests or a browser
@@ -22,6 +24,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod expect;
 pub mod hostile;
 pub mod jwt;
 pub mod mock;

@@ -3,13 +3,14 @@
 
 use std::time::Duration;
 
-use mockito::{Matcher, Server};
+use mockito::Server;
 use portcullis::{
-    AccessToken, ClientConfig, Error, MemoryAdapter, OAuthClient, OAuthProvider, Phase, Provider,
-    ProviderUser, RefreshToken, RequestErrorKind, USER_AGENT, Url,
+    AccessToken, ClientConfig, MemoryAdapter, OAuthClient, OAuthProvider, Phase, Provider,
+    ProviderUser, RefreshToken, Url,
 };
 use portcullis_box::BoxUser;
-use portcullis_testkit::{callback_for, form_is, query_of};
+use portcullis_testkit::expect::{self, Credentials, JSON, Reply};
+use portcullis_testkit::{callback_for, query_of};
 
 /// The provider, by path: `Box` alone is `std`'s.
 type BoxProvider = portcullis_box::BoxCom;
@@ -62,17 +63,14 @@ const USER: &str = r#"{
   "external_app_user_id": "my-user-1234"
 }"#;
 
-type Client = OAuthClient<BoxProvider, MemoryAdapter<String>>;
+/// Box takes the client id and secret in the form body.
+const CREDENTIALS: Credentials<'_> = Credentials::Body {
+    id: CLIENT_ID,
+    secret: CLIENT_SECRET,
+};
 
-fn client(server: &Server, config: ClientConfig) -> Client {
-    OAuthClient::new(BoxProvider::new(), config, MemoryAdapter::new())
-        .unwrap()
-        .with_endpoints(
-            BoxProvider::new()
-                .endpoints()
-                .rebased(&server.url())
-                .unwrap(),
-        )
+fn client(server: &Server) -> OAuthClient<BoxProvider, MemoryAdapter<String>> {
+    expect::client(BoxProvider::new(), config(), server)
 }
 
 fn config() -> ClientConfig {
@@ -81,39 +79,19 @@ fn config() -> ClientConfig {
 
 /// The code exchange as Box documents it: id and secret in the form body, no PKCE.
 async fn mock_token(server: &mut Server, status: usize, body: &str) -> mockito::Mock {
-    server
-        .mock("POST", TOKEN_PATH)
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("accept", "application/json")
-        .match_header("user-agent", USER_AGENT)
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("grant_type", "authorization_code"),
-            ("code", CODE),
-            ("redirect_uri", REDIRECT),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-        ]))
-        .with_status(status)
-        .with_header("content-type", "application/json")
-        .with_body(body)
-        .expect(1)
-        .create_async()
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", CODE),
+        ("redirect_uri", REDIRECT),
+    ];
+    expect::token_request(server, TOKEN_PATH, CREDENTIALS, &form)
+        .reply(status, JSON, body)
         .await
 }
 
 async fn mock_user(server: &mut Server, status: usize, body: &str) -> mockito::Mock {
-    server
-        .mock("GET", USER_PATH)
-        .match_query(Matcher::Exact(String::new()))
-        .match_header("authorization", format!("Bearer {ACCESS_TOKEN}").as_str())
-        .match_header("accept", "application/json")
-        .match_header("user-agent", USER_AGENT)
-        .with_status(status)
-        .with_header("content-type", "application/json")
-        .with_body(body)
-        .expect(1)
-        .create_async()
+    expect::api_request(server, "GET", USER_PATH, ACCESS_TOKEN)
+        .reply(status, JSON, body)
         .await
 }
 
@@ -194,7 +172,7 @@ fn scopes_and_the_redirect_uri_are_the_apps_choice() {
 #[tokio::test]
 async fn sign_in_creates_then_finds_the_user() {
     let mut server = Server::new_async().await;
-    let box_client = client(&server, config());
+    let box_client = client(&server);
     let auth = box_client.authorization_url();
 
     let token = mock_token(&mut server, 200, TOKEN_RESPONSE).await;
@@ -299,24 +277,18 @@ fn the_user_round_trips_through_serde() {
 #[tokio::test]
 async fn refresh_sends_the_refresh_grant_and_keeps_the_new_single_use_token() {
     let mut server = Server::new_async().await;
-    let box_client = client(&server, config());
-    let mock = server
-        .mock("POST", TOKEN_PATH)
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", REFRESH_TOKEN),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-        ]))
-        .with_header("content-type", "application/json")
-        .with_body(
+    let box_client = client(&server);
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", REFRESH_TOKEN),
+    ];
+    let mock = expect::token_request(&mut server, TOKEN_PATH, CREDENTIALS, &form)
+        .reply(
+            200,
+            JSON,
             r#"{"access_token":"T9cE5asGnuyYCCqIZFoWjFHvNbvVqHjl","expires_in":3600,"restricted_to":[],
                 "refresh_token":"hKv0CZ9mZdRzvRdTDxuAOX9wPaQlHcRdlOi1clpp1hsBJcLi7GT7E5h0hXYL4mnA","token_type":"bearer"}"#,
         )
-        .expect(1)
-        .create_async()
         .await;
     let tokens = box_client
         .refresh(&RefreshToken::new(REFRESH_TOKEN.to_owned()))
@@ -337,21 +309,11 @@ async fn refresh_sends_the_refresh_grant_and_keeps_the_new_single_use_token() {
 #[tokio::test]
 async fn revoke_posts_the_token_with_the_client_credentials_in_the_body() {
     let mut server = Server::new_async().await;
-    let box_client = client(&server, config());
+    let box_client = client(&server);
 
-    let access = server
-        .mock("POST", REVOKE_PATH)
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("token", ACCESS_TOKEN),
-            ("token_type_hint", "access_token"),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-        ]))
-        .with_status(200)
-        .expect(1)
-        .create_async()
+    let form = [("token", ACCESS_TOKEN), ("token_type_hint", "access_token")];
+    let access = expect::token_request(&mut server, REVOKE_PATH, CREDENTIALS, &form)
+        .reply_empty(200)
         .await;
     box_client
         .revoke(AccessToken::new(ACCESS_TOKEN.to_owned()))
@@ -359,18 +321,12 @@ async fn revoke_posts_the_token_with_the_client_credentials_in_the_body() {
         .unwrap();
     access.assert_async().await;
 
-    let refresh = server
-        .mock("POST", REVOKE_PATH)
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("token", REFRESH_TOKEN),
-            ("token_type_hint", "refresh_token"),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-        ]))
-        .with_status(200)
-        .expect(1)
-        .create_async()
+    let form = [
+        ("token", REFRESH_TOKEN),
+        ("token_type_hint", "refresh_token"),
+    ];
+    let refresh = expect::token_request(&mut server, REVOKE_PATH, CREDENTIALS, &form)
+        .reply_empty(200)
         .await;
     box_client
         .revoke(RefreshToken::new(REFRESH_TOKEN.to_owned()))
@@ -382,7 +338,7 @@ async fn revoke_posts_the_token_with_the_client_credentials_in_the_body() {
 #[tokio::test]
 async fn revoke_with_a_wrong_secret_is_a_typed_error() {
     let mut server = Server::new_async().await;
-    let box_client = client(&server, config());
+    let box_client = client(&server);
     server
         .mock("POST", REVOKE_PATH)
         .with_status(400)
@@ -395,17 +351,13 @@ async fn revoke_with_a_wrong_secret_is_a_typed_error() {
         .revoke(AccessToken::new(ACCESS_TOKEN.to_owned()))
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::Revoke);
-    assert_eq!(request.oauth_error().unwrap().error, "invalid_client");
+    expect::assert_oauth_error(&err, Phase::Revoke, 400, "invalid_client", None);
 }
 
 #[tokio::test]
 async fn invalid_code_is_an_oauth_error() {
     let mut server = Server::new_async().await;
-    let box_client = client(&server, config());
+    let box_client = client(&server);
     let auth = box_client.authorization_url();
     mock_token(
         &mut server,
@@ -420,20 +372,12 @@ async fn invalid_code_is_an_oauth_error() {
         .await
         .unwrap_err();
     me.assert_async().await;
-    assert_eq!(err.code(), "FAILED_REQUEST");
-    assert!(!err.is_retryable(), "a code exchange is never retried");
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::TokenExchange);
-    assert!(
-        matches!(request.kind(), RequestErrorKind::OAuth { status: 400, .. }),
-        "{request:?}"
-    );
-    assert_eq!(request.oauth_error().unwrap().error, "invalid_grant");
-    assert_eq!(
-        request.oauth_error().unwrap().description.as_deref(),
-        Some("Auth code doesn't exist or is invalid for the client")
+    expect::assert_oauth_error(
+        &err,
+        Phase::TokenExchange,
+        400,
+        "invalid_grant",
+        Some("Auth code doesn't exist or is invalid for the client"),
     );
     assert_eq!(box_client.adapter().user_count(), 0);
 }
@@ -441,7 +385,7 @@ async fn invalid_code_is_an_oauth_error() {
 #[tokio::test]
 async fn html_error_page_is_an_unexpected_response() {
     let mut server = Server::new_async().await;
-    let box_client = client(&server, config());
+    let box_client = client(&server);
     server
         .mock("POST", TOKEN_PATH)
         .with_status(500)
@@ -454,28 +398,20 @@ async fn html_error_page_is_an_unexpected_response() {
         .validate_code(CODE, None, None)
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    match request.kind() {
-        RequestErrorKind::UnexpectedResponse {
-            status,
-            content_type,
-            excerpt,
-        } => {
-            assert_eq!(*status, 500);
-            assert_eq!(content_type.as_deref(), Some("text/html"));
-            assert!(excerpt.contains("temporarily unavailable"), "{excerpt}");
-        }
-        other => panic!("{other:?}"),
-    }
+    expect::assert_unexpected_response(
+        &err,
+        Phase::TokenExchange,
+        500,
+        "text/html",
+        "temporarily unavailable",
+    );
     assert!(!err.is_retryable());
 }
 
 #[tokio::test]
 async fn invalid_user_json_names_the_problem() {
     let mut server = Server::new_async().await;
-    let box_client = client(&server, config());
+    let box_client = client(&server);
     mock_token(&mut server, 200, TOKEN_RESPONSE).await;
     // A numeric id is not the documented string.
     mock_user(
@@ -488,21 +424,14 @@ async fn invalid_user_json_names_the_problem() {
         .validate_code(CODE, None, None)
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::UserInfo);
-    assert!(
-        matches!(request.kind(), RequestErrorKind::InvalidResponse { field: Some(f), .. } if f == "id"),
-        "{request:?}"
-    );
+    expect::assert_invalid_field(&err, Phase::UserInfo, "id");
     assert!(err.to_string().contains("box user request failed"), "{err}");
 }
 
 #[tokio::test]
 async fn forged_or_cancelled_callbacks_send_nothing() {
     let mut server = Server::new_async().await;
-    let box_client = client(&server, config());
+    let box_client = client(&server);
     let token = server
         .mock("POST", TOKEN_PATH)
         .expect(0)
