@@ -4,9 +4,12 @@
 //!
 //! A mock built here matches only the exact request: method, path, the headers every
 //! Portcullis request carries (`Accept`, `User-Agent`), the client's authentication and
-//! every form field. Anything else gets mockito's 501, which fails the test. Answer it
-//! with [`Reply::reply`]; a provider's own headers or query are added with `mockito`'s
-//! own methods before that.
+//! every form field or query parameter. Anything else gets mockito's 501, which fails
+//! the test. Answer it with [`Reply::reply`]. A provider's own headers can be required
+//! with `mockito`'s `match_header` before that; header matchers add up, so one of the
+//! headers set here (`Accept`, `User-Agent`) cannot be changed that way: a provider that
+//! sends its own builds that mock by hand. `match_query`, `match_body` and
+//! `match_request` replace what was set before.
 //!
 //! ```
 //! use portcullis_testkit::expect::{self, Credentials, Reply};
@@ -21,7 +24,7 @@
 //! )
 //! .reply(200, expect::JSON, r#"{"access_token":"t","token_type":"bearer"}"#)
 //! .await;
-//! let me = expect::api_request(&mut server, "GET", "/user", "t")
+//! let me = expect::api_request(&mut server, "GET", "/user", &[], "t")
 //!     .reply(200, expect::JSON, r#"{"id":1}"#)
 //!     .await;
 //! // … sign in against `server`, then:
@@ -37,7 +40,7 @@ use portcullis::{
     RequestErrorKind, USER_AGENT,
 };
 
-use crate::{basic_auth, form_is};
+use crate::{basic_auth, form_is, query_is};
 
 /// `application/json`, the content type most providers answer with.
 pub const JSON: &str = "application/json";
@@ -100,12 +103,19 @@ pub fn token_request(
 }
 
 /// A request to a provider's API with `access_token` as a bearer token, expected once:
-/// `method` to `path` with no query (add one with `Mock::match_query`),
+/// `method` to `path` with exactly the parameters `query` (none when it is empty),
 /// `Authorization: Bearer …`, `Accept: application/json` and Portcullis's `User-Agent`.
-pub fn api_request(server: &mut Server, method: &str, path: &str, access_token: &str) -> Mock {
+pub fn api_request(
+    server: &mut Server,
+    method: &str,
+    path: &str,
+    query: &[(&str, &str)],
+    access_token: &str,
+) -> Mock {
     server
         .mock(method, path)
-        .match_query(Matcher::Exact(String::new()))
+        .match_query(Matcher::Any)
+        .match_request(query_is(query))
         .match_header("authorization", format!("Bearer {access_token}").as_str())
         .match_header("accept", JSON)
         .match_header("user-agent", USER_AGENT)
@@ -230,16 +240,21 @@ pub fn assert_unexpected_response<'e>(
     request
 }
 
-/// Asserts that `err` is a response in `phase` that did not parse because of `field`,
-/// and returns the request error.
+/// Asserts that `err` is a response in `phase` that did not parse, because of `field`
+/// (`None`: not because of one field, e.g. truncated JSON), and returns the request
+/// error.
 ///
 /// # Panics
 ///
 /// When `err` is anything else.
-pub fn assert_invalid_field<'e>(err: &'e Error, phase: Phase, field: &str) -> &'e RequestError {
+pub fn assert_invalid_response<'e>(
+    err: &'e Error,
+    phase: Phase,
+    field: Option<&str>,
+) -> &'e RequestError {
     let request = request_error(err, phase);
     assert!(
-        matches!(request.kind(), RequestErrorKind::InvalidResponse { field: Some(f), .. } if f == field),
+        matches!(request.kind(), RequestErrorKind::InvalidResponse { field: f, .. } if f.as_deref() == field),
         "{request:?}"
     );
     request

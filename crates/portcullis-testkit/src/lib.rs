@@ -1,7 +1,8 @@
 //! Test helpers for Portcullis: what provider crates' tests and apps' own login tests
 //! need to check the exact requests a provider receives.
 //!
-//! * [`form_is`] — a `mockito` matcher for a form body with exactly these fields;
+//! * [`form_is`], [`query_is`] — `mockito` matchers for a form body or a query with
+//!   exactly these fields;
 //! * [`basic_auth`] — the `Authorization` header value for client_secret_basic;
 //! * [`callback_for`] — the callback a provider would send for an authorization URL;
 //! * [`query_of`] — a URL's query as a sorted map, to assert every parameter;
@@ -133,16 +134,43 @@ pub fn form_fields(body: &[u8]) -> Vec<(String, String)> {
 pub fn form_is(
     expected: &[(&str, &str)],
 ) -> impl Fn(&mockito::Request) -> bool + Send + Sync + 'static {
+    exactly("form body", expected, |request| {
+        form_fields(request.body().map(Vec::as_slice).unwrap_or_default())
+    })
+}
+
+/// A `mockito` request matcher: the query has exactly `expected` parameters, however
+/// they are encoded — none missing, none extra, none repeated. Use it with
+/// `.match_query(mockito::Matcher::Any)`, which lets every query reach it.
+pub fn query_is(
+    expected: &[(&str, &str)],
+) -> impl Fn(&mockito::Request) -> bool + Send + Sync + 'static {
+    exactly("query", expected, |request| {
+        let query = request
+            .path_and_query()
+            .split_once('?')
+            .map_or("", |(_, q)| q);
+        form_fields(query.as_bytes())
+    })
+}
+
+/// A matcher comparing the sorted pairs `actual` reads from a request with `expected`,
+/// printing both to stderr on mismatch.
+fn exactly(
+    what: &'static str,
+    expected: &[(&str, &str)],
+    actual: impl Fn(&mockito::Request) -> Vec<(String, String)> + Send + Sync + 'static,
+) -> impl Fn(&mockito::Request) -> bool + Send + Sync + 'static {
     let mut expected: Vec<(String, String)> = expected
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
     expected.sort();
     move |request| {
-        let actual = form_fields(request.body().map(Vec::as_slice).unwrap_or_default());
+        let actual = actual(request);
         let matches = actual == expected;
         if !matches {
-            eprintln!("form body mismatch:\n  expected {expected:?}\n  actual   {actual:?}");
+            eprintln!("{what} mismatch:\n  expected {expected:?}\n  actual   {actual:?}");
         }
         matches
     }

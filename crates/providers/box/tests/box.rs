@@ -90,7 +90,7 @@ async fn mock_token(server: &mut Server, status: usize, body: &str) -> mockito::
 }
 
 async fn mock_user(server: &mut Server, status: usize, body: &str) -> mockito::Mock {
-    expect::api_request(server, "GET", USER_PATH, ACCESS_TOKEN)
+    expect::api_request(server, "GET", USER_PATH, &[], ACCESS_TOKEN)
         .reply(status, JSON, body)
         .await
 }
@@ -424,7 +424,7 @@ async fn invalid_user_json_names_the_problem() {
         .validate_code(CODE, None, None)
         .await
         .unwrap_err();
-    expect::assert_invalid_field(&err, Phase::UserInfo, "id");
+    expect::assert_invalid_response(&err, Phase::UserInfo, Some("id"));
     assert!(err.to_string().contains("box user request failed"), "{err}");
 }
 
