@@ -241,29 +241,137 @@ impl ProviderUser for {ty}User {{
 
 fn test_rs(id: &str, ty: &str, krate: &str) -> String {
     format!(
-        r#"//! {ty} against a mock of its documented endpoints.
+        r##"//! {ty} against a mock of its documented endpoints: the exact requests we send and
+//! what we make of {ty}'s responses.
 
-use portcullis::{{ClientConfig, MemoryAdapter, OAuthClient, OAuthProvider, Provider}};
-use portcullis_testkit::query_of;
+use mockito::Server;
+use portcullis::{{ClientConfig, MemoryAdapter, OAuthClient, OAuthProvider, Phase, Provider}};
+use portcullis_testkit::expect::{{self, Credentials, JSON, Reply}};
+use portcullis_testkit::{{callback_for, query_of, s256_challenge}};
+
 use {krate}::{ty};
+
+const CLIENT_ID: &str = "client-id";
+const CLIENT_SECRET: &str = "client-secret";
+const REDIRECT: &str = "http://localhost:3000/login/{id}/callback";
+const CODE: &str = "the-authorization-code";
+const ACCESS_TOKEN: &str = "the-access-token";
+
+/// `ClientAuth::RequestBody`: the id and secret go in the form.
+const CREDENTIALS: Credentials<'_> = Credentials::Body {{
+    id: CLIENT_ID,
+    secret: CLIENT_SECRET,
+}};
+
+// TODO: the token response and the user exactly as {ty}'s documentation shows them.
+const TOKEN_RESPONSE: &str =
+    r#"{{"access_token":"the-access-token","token_type":"Bearer","expires_in":3600}}"#;
+const USER: &str = r#"{{"id":"42","name":"Ada Lovelace"}}"#;
+
+fn config() -> ClientConfig {{
+    ClientConfig::new(CLIENT_ID, CLIENT_SECRET).redirect_uri(REDIRECT.parse().unwrap())
+}}
+
+fn client(server: &Server) -> OAuthClient<{ty}, MemoryAdapter<String>> {{
+    expect::client({ty}::new(), config(), server)
+}}
 
 #[test]
 fn authorization_url_has_every_parameter() {{
-    let client = OAuthClient::new(
-        {ty}::new(),
-        ClientConfig::new("id", "secret").redirect_uri("http://localhost/cb".parse().unwrap()),
-        MemoryAdapter::<String>::new(),
-    )
-    .unwrap();
+    let client = OAuthClient::new({ty}::new(), config(), MemoryAdapter::<String>::new()).unwrap();
     let auth = client.authorization_url();
-    let query = query_of(&auth.url);
-    assert_eq!(query.get("client_id").map(String::as_str), Some("id"));
+    let mut query = query_of(&auth.url);
+    assert_eq!(query.remove("state").as_deref(), Some(auth.pending.state()));
+    let challenge = s256_challenge(auth.pending.code_verifier().unwrap());
+    let expected = [
+        ("client_id", CLIENT_ID),
+        ("code_challenge", challenge.as_str()),
+        ("code_challenge_method", "S256"),
+        ("redirect_uri", REDIRECT),
+        ("response_type", "code"),
+    ];
+    assert_eq!(
+        query
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect::<Vec<_>>(),
+        expected
+    );
     assert_eq!(auth.pending.provider(), "{id}");
     assert_eq!(<{ty} as Provider>::INFO.id, "{id}");
-    // TODO: the exact token and user requests, a realistic response, error paths and
-    // one test per quirk, as in crates/providers/github/tests/github.rs.
 }}
-"#
+
+#[tokio::test]
+async fn sign_in_sends_the_exact_requests_and_reads_the_user() {{
+    let mut server = Server::new_async().await;
+    let client = client(&server);
+    let auth = client.authorization_url();
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", CODE),
+        ("code_verifier", auth.pending.code_verifier().unwrap()),
+        ("redirect_uri", REDIRECT),
+    ];
+    let token = expect::token_request(&mut server, "/oauth/token", CREDENTIALS, &form)
+        .reply(200, JSON, TOKEN_RESPONSE)
+        .await;
+    let me = expect::api_request(&mut server, "GET", "/api/me", &[], ACCESS_TOKEN)
+        .reply(200, JSON, USER)
+        .await;
+
+    let session = client
+        .validate_callback(&callback_for(&auth, CODE), &auth.pending)
+        .await
+        .unwrap();
+    token.assert_async().await;
+    me.assert_async().await;
+    assert_eq!(session.key().to_string(), "{id}:42");
+    assert_eq!(session.profile().name.as_deref(), Some("Ada Lovelace"));
+    assert_eq!(session.tokens.access_token().secret(), ACCESS_TOKEN);
+    // TODO: one test per quirk, as in crates/providers/github/tests/github.rs.
+}}
+
+#[tokio::test]
+async fn an_invalid_code_is_an_oauth_error() {{
+    let mut server = Server::new_async().await;
+    let client = client(&server);
+    let auth = client.authorization_url();
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", CODE),
+        ("code_verifier", auth.pending.code_verifier().unwrap()),
+        ("redirect_uri", REDIRECT),
+    ];
+    expect::token_request(&mut server, "/oauth/token", CREDENTIALS, &form)
+        .reply(400, JSON, r#"{{"error":"invalid_grant"}}"#)
+        .await;
+    let err = client
+        .validate_callback(&callback_for(&auth, CODE), &auth.pending)
+        .await
+        .unwrap_err();
+    expect::assert_oauth_error(&err, Phase::TokenExchange, 400, "invalid_grant", None);
+    assert_eq!(client.adapter().user_count(), 0);
+}}
+
+#[tokio::test]
+async fn forged_or_cancelled_callbacks_send_nothing() {{
+    let mut server = Server::new_async().await;
+    let client = client(&server);
+    let token = server
+        .mock("POST", "/oauth/token")
+        .expect(0)
+        .create_async()
+        .await;
+    portcullis_testkit::assert_forged_callbacks_refused(&client).await;
+    token.assert_async().await;
+}}
+
+#[test]
+fn debug_output_holds_no_secret() {{
+    let client = OAuthClient::new({ty}::new(), config(), MemoryAdapter::<String>::new()).unwrap();
+    portcullis_testkit::assert_debug_hides_secrets(&client, CLIENT_SECRET);
+}}
+"##
     )
 }
 

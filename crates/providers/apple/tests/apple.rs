@@ -15,12 +15,13 @@ use p256::ecdsa::{Signature, VerifyingKey};
 use p256::pkcs8::DecodePublicKey;
 use portcullis::{
     CallbackError, CallbackParams, ClientConfig, Error, IdTokenError, MemoryAdapter, OAuthClient,
-    OAuthProvider, Pkce, Provider, ProviderUser, RefreshToken, USER_AGENT, Url,
+    OAuthProvider, Phase, Pkce, Provider, ProviderUser, RefreshToken, USER_AGENT, Url,
 };
 use portcullis_apple::{Apple, AppleUser, RealUserStatus, ResponseMode};
 use portcullis_oidc::{Clock, Jwks};
+use portcullis_testkit::expect::{self, Credentials, Reply};
 use portcullis_testkit::jwt::{Signer, id_token_error, tamper};
-use portcullis_testkit::{form_fields, query_of};
+use portcullis_testkit::query_of;
 use serde_json::{Value, json};
 
 const TEAM_ID: &str = "DEF123GHIJ";
@@ -421,54 +422,34 @@ fn tokens_with(claims: &Value) -> String {
     .to_string()
 }
 
-/// A form body with exactly `expected` fields and a `client_secret` that is the one the
-/// provider mints now, verified with the test key's public half.
+/// The content type Apple answers with.
+const APPLE_JSON: &str = "application/json;charset=UTF-8";
+
+/// A form `POST` to `path` with exactly `form`, the client id and a `client_secret` that
+/// is the one the provider mints now, verified with the test key's public half.
 fn form_with_secret(
-    expected: &[(&str, &str)],
+    server: &mut Server,
+    path: &str,
+    form: &[(&str, &str)],
     apple: &Apple,
-) -> impl Fn(&mockito::Request) -> bool + Send + Sync + 'static {
-    let mut expected: Vec<(String, String)> = expected
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .chain([("client_id".to_owned(), CLIENT_ID.to_owned())])
-        .collect();
-    expected.sort();
+) -> mockito::Mock {
     let minted = secret_of(apple, CLIENT_ID);
-    move |request| {
-        let mut fields = form_fields(request.body().map(Vec::as_slice).unwrap_or_default());
-        let Some(at) = fields.iter().position(|(k, _)| k == "client_secret") else {
-            eprintln!("no client_secret: {fields:?}");
-            return false;
-        };
-        let (_, secret) = fields.remove(at);
-        assert_eq!(secret, minted, "the provider's current secret");
-        assert_eq!(verified_claims(&secret)["sub"], CLIENT_ID);
-        if fields != expected {
-            eprintln!("form mismatch:\n  expected {expected:?}\n  actual   {fields:?}");
-        }
-        fields == expected
-    }
+    assert_eq!(verified_claims(&minted)["sub"], CLIENT_ID);
+    let credentials = Credentials::Body {
+        id: CLIENT_ID,
+        secret: &minted,
+    };
+    expect::token_request(server, path, credentials, form)
 }
 
 async fn mock_token(server: &mut Server, apple: &Apple, body: String) -> mockito::Mock {
-    server
-        .mock("POST", "/auth/token")
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("accept", "application/json")
-        .match_header("user-agent", USER_AGENT)
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_with_secret(
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", CODE),
-                ("redirect_uri", REDIRECT),
-            ],
-            apple,
-        ))
-        .with_header("content-type", "application/json;charset=UTF-8")
-        .with_body(body)
-        .expect(1)
-        .create_async()
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", CODE),
+        ("redirect_uri", REDIRECT),
+    ];
+    form_with_secret(server, "/auth/token", &form, apple)
+        .reply(200, APPLE_JSON, body)
         .await
 }
 
@@ -833,25 +814,18 @@ async fn refresh_sends_the_minted_secret_and_keeps_the_refresh_token() {
     let mut server = Server::new_async().await;
     let clock = TestClock::at(T0);
     let apple = client(&server, apple(&clock));
-    let refresh = server
-        .mock("POST", "/auth/token")
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_with_secret(
-            &[
-                ("grant_type", "refresh_token"),
-                ("refresh_token", REFRESH_TOKEN),
-            ],
-            apple.provider(),
-        ))
-        .with_header("content-type", "application/json;charset=UTF-8")
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", REFRESH_TOKEN),
+    ];
+    let refresh = form_with_secret(&mut server, "/auth/token", &form, apple.provider())
         // Apple returns no new refresh token.
-        .with_body(
+        .reply(
+            200,
+            APPLE_JSON,
             json!({"access_token": "a-fresh-access-token", "token_type": "Bearer", "expires_in": 3600})
                 .to_string(),
         )
-        .expect(1)
-        .create_async()
         .await;
     let tokens = apple
         .refresh(&RefreshToken::new(REFRESH_TOKEN.to_owned()))
@@ -867,20 +841,12 @@ async fn revoke_sends_the_token_and_the_minted_secret_in_the_body() {
     let mut server = Server::new_async().await;
     let clock = TestClock::at(T0);
     let apple = client(&server, apple(&clock));
-    let revoke = server
-        .mock("POST", "/auth/revoke")
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_with_secret(
-            &[
-                ("token", REFRESH_TOKEN),
-                ("token_type_hint", "refresh_token"),
-            ],
-            apple.provider(),
-        ))
-        .with_status(200)
-        .expect(1)
-        .create_async()
+    let form = [
+        ("token", REFRESH_TOKEN),
+        ("token_type_hint", "refresh_token"),
+    ];
+    let revoke = form_with_secret(&mut server, "/auth/revoke", &form, apple.provider())
+        .reply_empty(200)
         .await;
     apple
         .revoke(RefreshToken::new(REFRESH_TOKEN.to_owned()))
@@ -929,11 +895,11 @@ async fn neither_the_key_nor_a_minted_secret_is_ever_shown() {
             .unwrap_err(),
     ];
     let mut shown = String::new();
-    for err in &errors {
-        assert!(
-            matches!(err, Error::Request(e) if e.oauth_error().is_some_and(|o| o.error == "invalid_client")),
-            "{err:?}"
-        );
+    for (err, phase) in errors
+        .iter()
+        .zip([Phase::TokenExchange, Phase::Refresh, Phase::Revoke])
+    {
+        expect::assert_oauth_error(err, phase, 400, "invalid_client", None);
         shown.push_str(&format!("{err} {err:?}\n"));
     }
     shown.push_str(&format!("{apple:?}\n{:?}\n", apple.provider()));

@@ -3,13 +3,14 @@
 
 use std::time::Duration;
 
-use mockito::{Matcher, Server};
+use mockito::Server;
 use portcullis::{
     ClientConfig, Error, MemoryAdapter, OAuthClient, OAuthProvider, Phase, Provider, ProviderUser,
-    RefreshToken, RequestErrorKind, USER_AGENT, Url,
+    RefreshToken, Url,
 };
 use portcullis_atlassian::{Atlassian, AtlassianUser};
-use portcullis_testkit::{callback_for, form_is, query_of};
+use portcullis_testkit::expect::{self, Credentials, JSON, Reply};
+use portcullis_testkit::{callback_for, query_of};
 
 const CLIENT_ID: &str = "Zl8NPSqoQpT3EPQzOfEGv4jPbAE5V7NW";
 const CLIENT_SECRET: &str = "ATOAc0nf1d3nt1al-s3cr3t-9a8b7c6d5e4f";
@@ -43,12 +44,17 @@ const USER: &str = r#"{
   }
 }"#;
 
-type Client = OAuthClient<Atlassian, MemoryAdapter<String>>;
+/// Atlassian takes the client id and secret in the form body.
+const CREDENTIALS: Credentials<'_> = Credentials::Body {
+    id: CLIENT_ID,
+    secret: CLIENT_SECRET,
+};
 
-fn client(server: &Server, config: ClientConfig) -> Client {
-    OAuthClient::new(Atlassian::new(), config, MemoryAdapter::new())
-        .unwrap()
-        .with_endpoints(Atlassian::new().endpoints().rebased(&server.url()).unwrap())
+/// The content type Atlassian's API answers with.
+const API_JSON: &str = "application/json;charset=UTF-8";
+
+fn client(server: &Server) -> OAuthClient<Atlassian, MemoryAdapter<String>> {
+    expect::client(Atlassian::new(), config(), server)
 }
 
 fn config() -> ClientConfig {
@@ -59,39 +65,19 @@ fn config() -> ClientConfig {
 
 /// The code exchange: client id and secret in the form body, no PKCE verifier.
 async fn mock_token(server: &mut Server, status: usize, body: &str) -> mockito::Mock {
-    server
-        .mock("POST", TOKEN_PATH)
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("accept", "application/json")
-        .match_header("user-agent", USER_AGENT)
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("grant_type", "authorization_code"),
-            ("code", CODE),
-            ("redirect_uri", REDIRECT),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-        ]))
-        .with_status(status)
-        .with_header("content-type", "application/json")
-        .with_body(body)
-        .expect(1)
-        .create_async()
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", CODE),
+        ("redirect_uri", REDIRECT),
+    ];
+    expect::token_request(server, TOKEN_PATH, CREDENTIALS, &form)
+        .reply(status, JSON, body)
         .await
 }
 
 async fn mock_user(server: &mut Server, status: usize, body: &str) -> mockito::Mock {
-    server
-        .mock("GET", USER_PATH)
-        .match_query(Matcher::Exact(String::new()))
-        .match_header("authorization", format!("Bearer {ACCESS_TOKEN}").as_str())
-        .match_header("accept", "application/json")
-        .match_header("user-agent", USER_AGENT)
-        .with_status(status)
-        .with_header("content-type", "application/json;charset=UTF-8")
-        .with_body(body)
-        .expect(1)
-        .create_async()
+    expect::api_request(server, "GET", USER_PATH, &[], ACCESS_TOKEN)
+        .reply(status, API_JSON, body)
         .await
 }
 
@@ -210,7 +196,7 @@ fn a_redirect_uri_is_required() {
 #[tokio::test]
 async fn sign_in_creates_then_finds_the_user() {
     let mut server = Server::new_async().await;
-    let atlassian = client(&server, config());
+    let atlassian = client(&server);
     let auth = atlassian.authorization_url();
 
     let token = mock_token(&mut server, 200, TOKEN_RESPONSE).await;
@@ -316,24 +302,18 @@ fn the_user_round_trips_through_serde() {
 #[tokio::test]
 async fn refresh_sends_the_refresh_grant_and_keeps_the_rotated_token() {
     let mut server = Server::new_async().await;
-    let atlassian = client(&server, config());
-    let mock = server
-        .mock("POST", TOKEN_PATH)
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", "eyJ.old-refresh-token"),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-        ]))
-        .with_header("content-type", "application/json")
-        .with_body(
+    let atlassian = client(&server);
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", "eyJ.old-refresh-token"),
+    ];
+    let mock = expect::token_request(&mut server, TOKEN_PATH, CREDENTIALS, &form)
+        .reply(
+            200,
+            JSON,
             r#"{"access_token":"eyJ.new-access-token","refresh_token":"eyJ.new-refresh-token",
                 "expires_in":3600,"scope":"read:me offline_access","token_type":"Bearer"}"#,
         )
-        .expect(1)
-        .create_async()
         .await;
     let tokens = atlassian
         .refresh(&RefreshToken::new("eyJ.old-refresh-token".to_owned()))
@@ -351,7 +331,7 @@ async fn refresh_sends_the_refresh_grant_and_keeps_the_rotated_token() {
 #[tokio::test]
 async fn reused_refresh_token_is_an_oauth_error() {
     let mut server = Server::new_async().await;
-    let atlassian = client(&server, config());
+    let atlassian = client(&server);
     server
         .mock("POST", TOKEN_PATH)
         .with_status(403)
@@ -366,17 +346,13 @@ async fn reused_refresh_token_is_an_oauth_error() {
         .refresh(&RefreshToken::new("eyJ.used".to_owned()))
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::Refresh);
-    assert_eq!(request.oauth_error().unwrap().error, "invalid_grant");
+    expect::assert_oauth_error(&err, Phase::Refresh, 403, "invalid_grant", None);
 }
 
 #[tokio::test]
 async fn invalid_code_is_an_oauth_error() {
     let mut server = Server::new_async().await;
-    let atlassian = client(&server, config());
+    let atlassian = client(&server);
     let auth = atlassian.authorization_url();
     mock_token(
         &mut server,
@@ -391,20 +367,12 @@ async fn invalid_code_is_an_oauth_error() {
         .await
         .unwrap_err();
     me.assert_async().await;
-    assert_eq!(err.code(), "FAILED_REQUEST");
-    assert!(!err.is_retryable(), "a code exchange is never retried");
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::TokenExchange);
-    assert!(
-        matches!(request.kind(), RequestErrorKind::OAuth { status: 403, .. }),
-        "{request:?}"
-    );
-    assert_eq!(request.oauth_error().unwrap().error, "invalid_grant");
-    assert_eq!(
-        request.oauth_error().unwrap().description.as_deref(),
-        Some("Invalid authorization code")
+    expect::assert_oauth_error(
+        &err,
+        Phase::TokenExchange,
+        403,
+        "invalid_grant",
+        Some("Invalid authorization code"),
     );
     assert_eq!(atlassian.adapter().user_count(), 0);
 }
@@ -412,7 +380,7 @@ async fn invalid_code_is_an_oauth_error() {
 #[tokio::test]
 async fn html_error_page_is_an_unexpected_response() {
     let mut server = Server::new_async().await;
-    let atlassian = client(&server, config());
+    let atlassian = client(&server);
     server
         .mock("POST", TOKEN_PATH)
         .with_status(500)
@@ -422,28 +390,20 @@ async fn html_error_page_is_an_unexpected_response() {
         .create_async()
         .await;
     let err = atlassian.validate_code(CODE, None, None).await.unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    match request.kind() {
-        RequestErrorKind::UnexpectedResponse {
-            status,
-            content_type,
-            excerpt,
-        } => {
-            assert_eq!(*status, 500);
-            assert_eq!(content_type.as_deref(), Some("text/html; charset=utf-8"));
-            assert!(excerpt.contains("Something went wrong"), "{excerpt}");
-        }
-        other => panic!("{other:?}"),
-    }
+    expect::assert_unexpected_response(
+        &err,
+        Phase::TokenExchange,
+        500,
+        "text/html; charset=utf-8",
+        "Something went wrong",
+    );
     assert!(!err.is_retryable());
 }
 
 #[tokio::test]
 async fn invalid_user_json_names_the_problem() {
     let mut server = Server::new_async().await;
-    let atlassian = client(&server, config());
+    let atlassian = client(&server);
     mock_token(&mut server, 200, TOKEN_RESPONSE).await;
     mock_user(
         &mut server,
@@ -452,37 +412,24 @@ async fn invalid_user_json_names_the_problem() {
     )
     .await;
     let err = atlassian.validate_code(CODE, None, None).await.unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::UserInfo);
-    assert!(
-        matches!(request.kind(), RequestErrorKind::InvalidResponse { field: Some(f), .. } if f == "account_id"),
-        "{request:?}"
-    );
+    expect::assert_invalid_response(&err, Phase::UserInfo, Some("account_id"));
     assert!(
         err.to_string().contains("atlassian user request failed"),
         "{err}"
     );
 
     let mut server = Server::new_async().await;
-    let atlassian = client(&server, config());
+    let atlassian = client(&server);
     mock_token(&mut server, 200, TOKEN_RESPONSE).await;
     mock_user(&mut server, 200, r#"{"account_id":"112233aa-"#).await;
     let err = atlassian.validate_code(CODE, None, None).await.unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert!(
-        matches!(request.kind(), RequestErrorKind::InvalidResponse { .. }),
-        "{request:?}"
-    );
+    expect::assert_invalid_response(&err, Phase::UserInfo, None);
 }
 
 #[tokio::test]
 async fn forged_or_cancelled_callbacks_send_nothing() {
     let mut server = Server::new_async().await;
-    let atlassian = client(&server, config());
+    let atlassian = client(&server);
     let token = server
         .mock("POST", TOKEN_PATH)
         .expect(0)

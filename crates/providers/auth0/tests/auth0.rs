@@ -1,14 +1,15 @@
 //! Auth0 against a mock tenant: the exact requests, ID tokens signed here and verified
 //! with the tenant's key set, and what comes out of Auth0's claims.
 
-use mockito::{Matcher, Mock, Server};
+use mockito::{Mock, Server};
 use portcullis::{
     AccessToken, AuthorizationUrl, ClientConfig, Error, IdTokenError, MemoryAdapter, OAuthClient,
-    OAuthProvider, Phase, Provider, ProviderUser, RefreshToken, RequestErrorKind, USER_AGENT, Url,
+    OAuthProvider, Phase, Provider, ProviderUser, RefreshToken, Url,
 };
 use portcullis_auth0::{Auth0, Auth0User};
+use portcullis_testkit::expect::{self, Credentials, JSON, Reply};
 use portcullis_testkit::jwt::{Signer, id_token_error, jwks, now};
-use portcullis_testkit::{callback_for, form_is, query_of, s256_challenge};
+use portcullis_testkit::{callback_for, query_of, s256_challenge};
 use serde_json::{Value, json};
 
 const CLIENT_ID: &str = "yBXn0ZqK3FWpXr9hT4Ve2mLcJ8sAd1Qo";
@@ -18,6 +19,12 @@ const CODE: &str = "hTi1RKb4yLk3PqQ9";
 const ACCESS_TOKEN: &str = "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..opaque-access-token";
 const REFRESH_TOKEN: &str = "v1.MdZ3rV0S4Gv8yqYk2n1QxO8cJpL6eTbH";
 const SUB: &str = "google-oauth2|110169484474386276334";
+
+/// The client id and secret go in the form body (`client_secret_post`).
+const CREDENTIALS: Credentials<'_> = Credentials::Body {
+    id: CLIENT_ID,
+    secret: CLIENT_SECRET,
+};
 
 type Client = OAuthClient<Auth0, MemoryAdapter<String>>;
 
@@ -75,25 +82,14 @@ async fn mock_jwks(server: &mut Server, expect: usize) -> Mock {
 
 /// The token endpoint, expecting exactly the code exchange of `auth`.
 async fn mock_token(server: &mut Server, auth: &AuthorizationUrl, body: &Value) -> Mock {
-    let verifier = auth.pending.code_verifier().unwrap();
-    server
-        .mock("POST", "/oauth/token")
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("accept", "application/json")
-        .match_header("user-agent", USER_AGENT)
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("grant_type", "authorization_code"),
-            ("code", CODE),
-            ("code_verifier", verifier),
-            ("redirect_uri", REDIRECT),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-        ]))
-        .with_header("content-type", "application/json")
-        .with_body(body.to_string())
-        .expect(1)
-        .create_async()
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", CODE),
+        ("code_verifier", auth.pending.code_verifier().unwrap()),
+        ("redirect_uri", REDIRECT),
+    ];
+    expect::token_request(server, "/oauth/token", CREDENTIALS, &form)
+        .reply(200, JSON, body.to_string())
         .await
 }
 
@@ -516,16 +512,7 @@ async fn a_refused_code_is_an_oauth_error() {
         .validate_callback(&callback_for(&auth, CODE), &auth.pending)
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::TokenExchange);
-    assert!(matches!(
-        request.kind(),
-        RequestErrorKind::OAuth { status: 403, .. }
-    ));
-    assert_eq!(request.oauth_error().unwrap().error, "invalid_grant");
-    assert!(!err.is_retryable());
+    expect::assert_oauth_error(&err, Phase::TokenExchange, 403, "invalid_grant", None);
 }
 
 #[tokio::test]
@@ -533,23 +520,18 @@ async fn refresh_and_revoke_send_exactly_what_auth0_documents() {
     let mut server = Server::new_async().await;
     let auth0 = client(&server);
 
-    let refresh = server
-        .mock("POST", "/oauth/token")
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", REFRESH_TOKEN),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-        ]))
-        .with_header("content-type", "application/json")
-        .with_body(
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", REFRESH_TOKEN),
+    ];
+    let refresh = expect::token_request(&mut server, "/oauth/token", CREDENTIALS, &form)
+        .reply(
+            200,
+            JSON,
             json!({"access_token": "new-access-token", "expires_in": 86400,
                    "scope": "openid profile email offline_access", "token_type": "Bearer"})
             .to_string(),
         )
-        .expect(1)
-        .create_async()
         .await;
     let tokens = auth0
         .refresh(&RefreshToken::new(REFRESH_TOKEN.to_owned()))
@@ -563,19 +545,12 @@ async fn refresh_and_revoke_send_exactly_what_auth0_documents() {
         "without rotation the refresh token stays"
     );
 
-    let revoke = server
-        .mock("POST", "/oauth/revoke")
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("token", REFRESH_TOKEN),
-            ("token_type_hint", "refresh_token"),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-        ]))
-        .with_status(200)
-        .expect(1)
-        .create_async()
+    let form = [
+        ("token", REFRESH_TOKEN),
+        ("token_type_hint", "refresh_token"),
+    ];
+    let revoke = expect::token_request(&mut server, "/oauth/revoke", CREDENTIALS, &form)
+        .reply_empty(200)
         .await;
     auth0
         .revoke(RefreshToken::new(REFRESH_TOKEN.to_owned()))
@@ -584,28 +559,17 @@ async fn refresh_and_revoke_send_exactly_what_auth0_documents() {
     revoke.assert_async().await;
 
     // Access tokens are not revocable at Auth0: its error comes back typed.
-    server
-        .mock("POST", "/oauth/revoke")
-        .match_request(form_is(&[
-            ("token", ACCESS_TOKEN),
-            ("token_type_hint", "access_token"),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-        ]))
-        .with_status(400)
-        .with_header("content-type", "application/json")
-        .with_body(
+    let form = [("token", ACCESS_TOKEN), ("token_type_hint", "access_token")];
+    expect::token_request(&mut server, "/oauth/revoke", CREDENTIALS, &form)
+        .reply(
+            400,
+            JSON,
             r#"{"error":"invalid_request","error_description":"The token is not a refresh token"}"#,
         )
-        .create_async()
         .await;
     let err = auth0
         .revoke(AccessToken::new(ACCESS_TOKEN.to_owned()))
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::Revoke);
-    assert_eq!(request.oauth_error().unwrap().error, "invalid_request");
+    expect::assert_oauth_error(&err, Phase::Revoke, 400, "invalid_request", None);
 }

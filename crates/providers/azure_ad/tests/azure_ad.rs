@@ -3,15 +3,16 @@
 
 use std::time::{Duration, SystemTime};
 
-use mockito::{Matcher, Mock, Server};
+use mockito::{Mock, Server};
 use portcullis::{
     AuthorizationUrl, ClientConfig, Error, IdTokenError, MemoryAdapter, OAuthClient, OAuthProvider,
-    Phase, Provider, RefreshToken, RequestErrorKind, USER_AGENT, Url,
+    Phase, Provider, RefreshToken, USER_AGENT, Url,
 };
 use portcullis_azure_ad::{AzureAd, AzureAdUser, CONSUMER_TENANT_ID, Tenant};
 use portcullis_oidc::{Clock, Jwks};
+use portcullis_testkit::expect::{self, Credentials, Reply};
 use portcullis_testkit::jwt::{Signer, id_token_error, now, tamper};
-use portcullis_testkit::{callback_for, form_is, query_of, s256_challenge};
+use portcullis_testkit::{callback_for, query_of, s256_challenge};
 use serde_json::{Value, json};
 
 const CLIENT_ID: &str = "6731de76-14a6-49ae-97bc-6eba6914391e";
@@ -29,12 +30,21 @@ const KID: &str = "nOo3ZDrODXEK1jKWhXslHR_KXEg";
 
 type Client = OAuthClient<AzureAd, MemoryAdapter<String>>;
 
+/// Entra ID takes the client id and secret in the form body.
+const CREDENTIALS: Credentials<'_> = Credentials::Body {
+    id: CLIENT_ID,
+    secret: CLIENT_SECRET,
+};
+
+/// The content type Entra ID answers with.
+const ENTRA_JSON: &str = "application/json; charset=utf-8";
+
 fn config() -> ClientConfig {
     ClientConfig::new(CLIENT_ID, CLIENT_SECRET).redirect_uri(REDIRECT.parse().unwrap())
 }
 
 /// `azure` pointed at the mock: its endpoints rebased, its key set at the mock's path of
-/// the tenant's key set.
+/// the tenant's key set (which `expect::client` does not move).
 fn client(server: &Server, azure: AzureAd) -> Client {
     let keys = azure.key_set().url().path().to_owned();
     let azure = azure.jwks(Jwks::new(
@@ -64,7 +74,7 @@ async fn mock_keys(server: &mut Server, path: &str, signer: &Signer, times: usiz
         .mock("GET", path)
         .match_header("accept", "application/json")
         .match_header("user-agent", USER_AGENT)
-        .with_header("content-type", "application/json; charset=utf-8")
+        .with_header("content-type", ENTRA_JSON)
         .with_body(json!({ "keys": [jwk] }).to_string())
         .expect(times)
         .create_async()
@@ -116,24 +126,15 @@ async fn mock_token(
     auth: &AuthorizationUrl,
     body: &Value,
 ) -> Mock {
-    server
-        .mock("POST", format!("/{tenant}/oauth2/v2.0/token").as_str())
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("accept", "application/json")
-        .match_header("user-agent", USER_AGENT)
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("grant_type", "authorization_code"),
-            ("code", CODE),
-            ("code_verifier", auth.pending.code_verifier().unwrap()),
-            ("redirect_uri", REDIRECT),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-        ]))
-        .with_header("content-type", "application/json; charset=utf-8")
-        .with_body(body.to_string())
-        .expect(1)
-        .create_async()
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", CODE),
+        ("code_verifier", auth.pending.code_verifier().unwrap()),
+        ("redirect_uri", REDIRECT),
+    ];
+    let path = format!("/{tenant}/oauth2/v2.0/token");
+    expect::token_request(server, &path, CREDENTIALS, &form)
+        .reply(200, ENTRA_JSON, body.to_string())
         .await
 }
 
@@ -743,18 +744,15 @@ async fn the_name_falls_back_to_the_optional_name_claims() {
 async fn refresh_sends_the_secret_in_the_body_and_takes_the_new_refresh_token() {
     let mut server = Server::new_async().await;
     let entra = client(&server, azure(Tenant::Common));
-    let mock = server
-        .mock("POST", "/common/oauth2/v2.0/token")
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", REFRESH_TOKEN),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-        ]))
-        .with_header("content-type", "application/json; charset=utf-8")
-        .with_body(
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", REFRESH_TOKEN),
+    ];
+    let path = "/common/oauth2/v2.0/token";
+    let mock = expect::token_request(&mut server, path, CREDENTIALS, &form)
+        .reply(
+            200,
+            ENTRA_JSON,
             json!({
                 "token_type": "Bearer",
                 "scope": "email openid profile offline_access https://graph.microsoft.com/User.Read",
@@ -766,8 +764,6 @@ async fn refresh_sends_the_secret_in_the_body_and_takes_the_new_refresh_token() 
             })
             .to_string(),
         )
-        .expect(1)
-        .create_async()
         .await;
     let tokens = entra
         .refresh(&RefreshToken::new(REFRESH_TOKEN.to_owned()))
@@ -800,7 +796,7 @@ async fn token_errors_are_oauth_errors_and_no_keys_are_fetched() {
     server
         .mock("POST", "/common/oauth2/v2.0/token")
         .with_status(400)
-        .with_header("content-type", "application/json; charset=utf-8")
+        .with_header("content-type", ENTRA_JSON)
         .with_body(
             json!({
                 "error": "invalid_grant",
@@ -819,24 +815,17 @@ async fn token_errors_are_oauth_errors_and_no_keys_are_fetched() {
         .validate_callback(&callback_for(&auth, CODE), &auth.pending)
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::TokenExchange);
-    assert!(matches!(
-        request.kind(),
-        RequestErrorKind::OAuth { status: 400, .. }
-    ));
-    let oauth = request.oauth_error().unwrap();
-    assert_eq!(oauth.error, "invalid_grant");
+    let request =
+        expect::assert_oauth_error(&err, Phase::TokenExchange, 400, "invalid_grant", None);
     assert!(
-        oauth
+        request
+            .oauth_error()
+            .unwrap()
             .description
             .as_deref()
             .unwrap()
             .starts_with("AADSTS70008")
     );
-    assert!(!err.is_retryable());
     keys.assert_async().await;
 }
 
@@ -854,17 +843,7 @@ async fn an_unreachable_key_set_is_a_jwks_request_error() {
     let err = sign_in_with(&mut server, &entra, "common", id_claims(TENANT, ""), false)
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::Jwks);
-    assert!(
-        matches!(
-            request.kind(),
-            RequestErrorKind::UnexpectedResponse { status: 503, .. }
-        ),
-        "{request:?}"
-    );
+    expect::assert_unexpected_response(&err, Phase::Jwks, 503, "text/html", "Service Unavailable");
     assert!(!err.is_retryable(), "the code is spent");
 }
 

@@ -3,13 +3,14 @@
 
 use std::time::Duration;
 
-use mockito::{Matcher, Server};
+use mockito::Server;
 use portcullis::{
-    ClientConfig, Error, MemoryAdapter, OAuthClient, OAuthProvider, Phase, Provider, ProviderUser,
-    RefreshToken, RequestErrorKind, USER_AGENT, Url,
+    ClientConfig, MemoryAdapter, OAuthClient, OAuthProvider, Phase, Provider, ProviderUser,
+    RefreshToken, Url,
 };
 use portcullis_bitbucket::{Bitbucket, BitbucketUser};
-use portcullis_testkit::{basic_auth, callback_for, form_is, query_of};
+use portcullis_testkit::expect::{self, Credentials, JSON, Reply};
+use portcullis_testkit::{callback_for, query_of};
 
 const CLIENT_ID: &str = "cNhY6bUe8KjZ2qrVfM";
 const CLIENT_SECRET: &str = "pW4x9s3QzN7rT2yL8vB6mK1jH5gF0dSa";
@@ -62,12 +63,17 @@ const EMAILS: &str = r#"{
   "size": 2
 }"#;
 
-type Client = OAuthClient<Bitbucket, MemoryAdapter<String>>;
+/// Bitbucket takes the client id and secret as HTTP Basic.
+const CREDENTIALS: Credentials<'_> = Credentials::Basic {
+    id: CLIENT_ID,
+    secret: CLIENT_SECRET,
+};
 
-fn client(server: &Server, config: ClientConfig) -> Client {
-    OAuthClient::new(Bitbucket::new(), config, MemoryAdapter::new())
-        .unwrap()
-        .with_endpoints(Bitbucket::new().endpoints().rebased(&server.url()).unwrap())
+/// The content type Bitbucket's API answers with.
+const API_JSON: &str = "application/json; charset=utf-8";
+
+fn client(server: &Server) -> OAuthClient<Bitbucket, MemoryAdapter<String>> {
+    expect::client(Bitbucket::new(), config(), server)
 }
 
 fn config() -> ClientConfig {
@@ -78,40 +84,19 @@ fn config() -> ClientConfig {
 
 /// The code exchange as Bitbucket documents it: HTTP Basic, no PKCE.
 async fn mock_token(server: &mut Server, status: usize, body: &str) -> mockito::Mock {
-    server
-        .mock("POST", TOKEN_PATH)
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("accept", "application/json")
-        .match_header("user-agent", USER_AGENT)
-        .match_header(
-            "authorization",
-            basic_auth(CLIENT_ID, CLIENT_SECRET).as_str(),
-        )
-        .match_request(form_is(&[
-            ("grant_type", "authorization_code"),
-            ("code", CODE),
-            ("redirect_uri", REDIRECT),
-        ]))
-        .with_status(status)
-        .with_header("content-type", "application/json")
-        .with_body(body)
-        .expect(1)
-        .create_async()
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", CODE),
+        ("redirect_uri", REDIRECT),
+    ];
+    expect::token_request(server, TOKEN_PATH, CREDENTIALS, &form)
+        .reply(status, JSON, body)
         .await
 }
 
 async fn mock_api(server: &mut Server, path: &str, status: usize, body: &str) -> mockito::Mock {
-    server
-        .mock("GET", path)
-        .match_query(Matcher::Exact(String::new()))
-        .match_header("authorization", format!("Bearer {ACCESS_TOKEN}").as_str())
-        .match_header("accept", "application/json")
-        .match_header("user-agent", USER_AGENT)
-        .with_status(status)
-        .with_header("content-type", "application/json; charset=utf-8")
-        .with_body(body)
-        .expect(1)
-        .create_async()
+    expect::api_request(server, "GET", path, &[], ACCESS_TOKEN)
+        .reply(status, API_JSON, body)
         .await
 }
 
@@ -193,7 +178,7 @@ fn the_redirect_uri_is_optional() {
 #[tokio::test]
 async fn sign_in_creates_then_finds_the_user() {
     let mut server = Server::new_async().await;
-    let bitbucket = client(&server, config());
+    let bitbucket = client(&server);
     let auth = bitbucket.authorization_url();
 
     let token = mock_token(&mut server, 200, TOKEN_RESPONSE).await;
@@ -274,7 +259,7 @@ async fn sign_in_creates_then_finds_the_user() {
 #[tokio::test]
 async fn an_unconfirmed_primary_address_is_not_verified() {
     let mut server = Server::new_async().await;
-    let bitbucket = client(&server, config());
+    let bitbucket = client(&server);
     mock_token(&mut server, 200, TOKEN_RESPONSE).await;
     mock_api(&mut server, USER_PATH, 200, USER).await;
     mock_api(
@@ -301,7 +286,7 @@ async fn an_unconfirmed_primary_address_is_not_verified() {
 #[tokio::test]
 async fn without_the_email_scope_the_emails_are_not_fetched() {
     let mut server = Server::new_async().await;
-    let bitbucket = client(&server, config());
+    let bitbucket = client(&server);
     mock_token(
         &mut server,
         200,
@@ -325,7 +310,7 @@ async fn without_the_email_scope_the_emails_are_not_fetched() {
 #[tokio::test]
 async fn with_no_scopes_listed_a_403_from_emails_means_no_permission() {
     let mut server = Server::new_async().await;
-    let bitbucket = client(&server, config());
+    let bitbucket = client(&server);
     mock_token(
         &mut server,
         200,
@@ -349,7 +334,7 @@ async fn with_no_scopes_listed_a_403_from_emails_means_no_permission() {
 #[tokio::test]
 async fn with_the_email_scope_granted_a_failing_emails_call_fails_the_sign_in() {
     let mut server = Server::new_async().await;
-    let bitbucket = client(&server, config());
+    let bitbucket = client(&server);
     mock_token(&mut server, 200, TOKEN_RESPONSE).await;
     mock_api(&mut server, USER_PATH, 200, USER).await;
     mock_api(
@@ -360,17 +345,7 @@ async fn with_the_email_scope_granted_a_failing_emails_call_fails_the_sign_in() 
     )
     .await;
     let err = bitbucket.validate_code(CODE, None, None).await.unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::UserInfo);
-    assert!(
-        matches!(
-            request.kind(),
-            RequestErrorKind::UnexpectedResponse { status: 403, .. }
-        ),
-        "{request:?}"
-    );
+    expect::assert_unexpected_response(&err, Phase::UserInfo, 403, API_JSON, "Access denied");
     assert_eq!(bitbucket.adapter().user_count(), 0);
 }
 
@@ -400,25 +375,18 @@ fn the_user_round_trips_through_serde() {
 #[tokio::test]
 async fn refresh_sends_the_refresh_grant_with_basic_auth() {
     let mut server = Server::new_async().await;
-    let bitbucket = client(&server, config());
-    let mock = server
-        .mock("POST", TOKEN_PATH)
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header(
-            "authorization",
-            basic_auth(CLIENT_ID, CLIENT_SECRET).as_str(),
-        )
-        .match_request(form_is(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", "Qm3vXkP8yT2nR6wL9sZd"),
-        ]))
-        .with_header("content-type", "application/json")
-        .with_body(
+    let bitbucket = client(&server);
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", "Qm3vXkP8yT2nR6wL9sZd"),
+    ];
+    let mock = expect::token_request(&mut server, TOKEN_PATH, CREDENTIALS, &form)
+        .reply(
+            200,
+            JSON,
             r#"{"access_token":"ATCTT9newaccesstoken","scopes":"account email","expires_in":7200,
                 "refresh_token":"Qm3vXkP8yT2nR6wL9sZd","token_type":"bearer","state":"refresh_token"}"#,
         )
-        .expect(1)
-        .create_async()
         .await;
     let tokens = bitbucket
         .refresh(&RefreshToken::new("Qm3vXkP8yT2nR6wL9sZd".to_owned()))
@@ -436,7 +404,7 @@ async fn refresh_sends_the_refresh_grant_with_basic_auth() {
 #[tokio::test]
 async fn invalid_code_is_an_oauth_error() {
     let mut server = Server::new_async().await;
-    let bitbucket = client(&server, config());
+    let bitbucket = client(&server);
     let auth = bitbucket.authorization_url();
     mock_token(
         &mut server,
@@ -451,20 +419,12 @@ async fn invalid_code_is_an_oauth_error() {
         .await
         .unwrap_err();
     me.assert_async().await;
-    assert_eq!(err.code(), "FAILED_REQUEST");
-    assert!(!err.is_retryable(), "a code exchange is never retried");
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::TokenExchange);
-    assert!(
-        matches!(request.kind(), RequestErrorKind::OAuth { status: 400, .. }),
-        "{request:?}"
-    );
-    assert_eq!(request.oauth_error().unwrap().error, "invalid_grant");
-    assert_eq!(
-        request.oauth_error().unwrap().description.as_deref(),
-        Some("The specified code is not valid.")
+    expect::assert_oauth_error(
+        &err,
+        Phase::TokenExchange,
+        400,
+        "invalid_grant",
+        Some("The specified code is not valid."),
     );
     assert_eq!(bitbucket.adapter().user_count(), 0);
 }
@@ -472,7 +432,7 @@ async fn invalid_code_is_an_oauth_error() {
 #[tokio::test]
 async fn html_error_page_is_an_unexpected_response() {
     let mut server = Server::new_async().await;
-    let bitbucket = client(&server, config());
+    let bitbucket = client(&server);
     server
         .mock("POST", TOKEN_PATH)
         .with_status(500)
@@ -482,28 +442,20 @@ async fn html_error_page_is_an_unexpected_response() {
         .create_async()
         .await;
     let err = bitbucket.validate_code(CODE, None, None).await.unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    match request.kind() {
-        RequestErrorKind::UnexpectedResponse {
-            status,
-            content_type,
-            excerpt,
-        } => {
-            assert_eq!(*status, 500);
-            assert_eq!(content_type.as_deref(), Some("text/html"));
-            assert!(excerpt.contains("Internal server error"), "{excerpt}");
-        }
-        other => panic!("{other:?}"),
-    }
+    expect::assert_unexpected_response(
+        &err,
+        Phase::TokenExchange,
+        500,
+        "text/html",
+        "Internal server error",
+    );
     assert!(!err.is_retryable());
 }
 
 #[tokio::test]
 async fn invalid_user_json_names_the_problem() {
     let mut server = Server::new_async().await;
-    let bitbucket = client(&server, config());
+    let bitbucket = client(&server);
     mock_token(&mut server, 200, TOKEN_RESPONSE).await;
     mock_api(
         &mut server,
@@ -519,14 +471,7 @@ async fn invalid_user_json_names_the_problem() {
         .await;
     let err = bitbucket.validate_code(CODE, None, None).await.unwrap_err();
     emails.assert_async().await;
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::UserInfo);
-    assert!(
-        matches!(request.kind(), RequestErrorKind::InvalidResponse { .. }),
-        "{request:?}"
-    );
+    expect::assert_invalid_response(&err, Phase::UserInfo, None);
     assert!(
         err.to_string().contains("bitbucket user request failed"),
         "{err}"
@@ -536,7 +481,7 @@ async fn invalid_user_json_names_the_problem() {
 #[tokio::test]
 async fn forged_or_cancelled_callbacks_send_nothing() {
     let mut server = Server::new_async().await;
-    let bitbucket = client(&server, config());
+    let bitbucket = client(&server);
     let token = server
         .mock("POST", TOKEN_PATH)
         .expect(0)

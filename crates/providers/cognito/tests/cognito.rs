@@ -2,16 +2,17 @@
 //! exact requests, the verified user, the migration from Lucia's keys, and every way a
 //! token is refused.
 
-use mockito::{Matcher, Mock, Server};
+use mockito::{Mock, Server};
 use portcullis::{
     AccessToken, AuthorizationUrl, ClientConfig, Error, IdTokenError, Key, MemoryAdapter,
     OAuthClient, OAuthProvider, Phase, Profile, Provider, ProviderSession, RefreshToken,
-    RequestErrorKind, USER_AGENT, UserAdapter,
+    UserAdapter,
 };
 use portcullis_cognito::{Cognito, CognitoDomain, CognitoUser};
 use portcullis_oidc::Jwks;
+use portcullis_testkit::expect::{self, Credentials, JSON, Reply};
 use portcullis_testkit::jwt::{Signer, id_token_error, now};
-use portcullis_testkit::{basic_auth, callback_for, form_is, query_of, s256_challenge};
+use portcullis_testkit::{callback_for, query_of, s256_challenge};
 use serde_json::{Value, json};
 
 const POOL: &str = "eu-west-1_AbCdEf123";
@@ -24,6 +25,15 @@ const ACCESS_TOKEN: &str = "eyJra1example.eyJzdWIiOiJhY2Nlc3MifQ.access";
 const REFRESH_TOKEN: &str = "eyJj3example.refresh.token";
 const SUB: &str = "a1b2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
 const KID: &str = "abcdefghijklmnopqrsexample=";
+
+const TOKEN_PATH: &str = "/oauth2/token";
+const REVOKE_PATH: &str = "/oauth2/revoke";
+
+/// An app client with a secret authenticates with HTTP Basic.
+const CREDENTIALS: Credentials<'_> = Credentials::Basic {
+    id: CLIENT_ID,
+    secret: CLIENT_SECRET,
+};
 
 type Client = OAuthClient<Cognito, MemoryAdapter<String>>;
 
@@ -95,26 +105,19 @@ fn token_response(id_token: &str) -> Value {
     })
 }
 
+/// The code exchange's form, with the PKCE verifier of `auth`.
+fn code_form(auth: &AuthorizationUrl) -> [(&'static str, &str); 4] {
+    [
+        ("grant_type", "authorization_code"),
+        ("code", CODE),
+        ("code_verifier", auth.pending.code_verifier().unwrap()),
+        ("redirect_uri", REDIRECT),
+    ]
+}
+
 async fn mock_token(server: &mut Server, auth: &AuthorizationUrl, body: &Value) -> Mock {
-    server
-        .mock("POST", "/oauth2/token")
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("accept", "application/json")
-        .match_header("user-agent", USER_AGENT)
-        .match_header(
-            "authorization",
-            basic_auth(CLIENT_ID, CLIENT_SECRET).as_str(),
-        )
-        .match_request(form_is(&[
-            ("grant_type", "authorization_code"),
-            ("code", CODE),
-            ("code_verifier", auth.pending.code_verifier().unwrap()),
-            ("redirect_uri", REDIRECT),
-        ]))
-        .with_header("content-type", "application/json;charset=UTF-8")
-        .with_body(body.to_string())
-        .expect(1)
-        .create_async()
+    expect::token_request(server, TOKEN_PATH, CREDENTIALS, &code_form(auth))
+        .reply(200, "application/json;charset=UTF-8", body.to_string())
         .await
 }
 
@@ -439,23 +442,14 @@ async fn a_public_app_client_sends_its_id() {
     .unwrap();
     mock_jwks(&mut server, 1).await;
     let auth = cognito.authorization_url();
-    let token = server
-        .mock("POST", "/oauth2/token")
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("grant_type", "authorization_code"),
-            ("code", CODE),
-            ("code_verifier", auth.pending.code_verifier().unwrap()),
-            ("redirect_uri", REDIRECT),
-            ("client_id", CLIENT_ID),
-        ]))
-        .with_header("content-type", "application/json")
-        .with_body(
+    let public = Credentials::Public { id: CLIENT_ID };
+    let token = expect::token_request(&mut server, TOKEN_PATH, public, &code_form(&auth))
+        .reply(
+            200,
+            JSON,
             token_response(&Signer::rs256(KID).sign(&id_claims(auth.pending.nonce().unwrap())))
                 .to_string(),
         )
-        .expect(1)
-        .create_async()
         .await;
     cognito
         .validate_callback(&callback_for(&auth, CODE), &auth.pending)
@@ -468,18 +462,14 @@ async fn a_public_app_client_sends_its_id() {
 async fn refresh_keeps_the_refresh_token_and_revoke_takes_it() {
     let mut server = Server::new_async().await;
     let cognito = client(&server);
-    let refresh = server
-        .mock("POST", "/oauth2/token")
-        .match_header(
-            "authorization",
-            basic_auth(CLIENT_ID, CLIENT_SECRET).as_str(),
-        )
-        .match_request(form_is(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", REFRESH_TOKEN),
-        ]))
-        .with_header("content-type", "application/json")
-        .with_body(
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", REFRESH_TOKEN),
+    ];
+    let refresh = expect::token_request(&mut server, TOKEN_PATH, CREDENTIALS, &form)
+        .reply(
+            200,
+            JSON,
             json!({
                 "access_token": "eyJra1example.refreshed",
                 "id_token": "eyJra1example.e30.c2ln",
@@ -488,8 +478,6 @@ async fn refresh_keeps_the_refresh_token_and_revoke_takes_it() {
             })
             .to_string(),
         )
-        .expect(1)
-        .create_async()
         .await;
     let tokens = cognito
         .refresh(&RefreshToken::new(REFRESH_TOKEN.to_owned()))
@@ -503,20 +491,12 @@ async fn refresh_keeps_the_refresh_token_and_revoke_takes_it() {
         "Cognito sends no new refresh token: the old one is kept"
     );
 
-    let revoke = server
-        .mock("POST", "/oauth2/revoke")
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header(
-            "authorization",
-            basic_auth(CLIENT_ID, CLIENT_SECRET).as_str(),
-        )
-        .match_request(form_is(&[
-            ("token", REFRESH_TOKEN),
-            ("token_type_hint", "refresh_token"),
-        ]))
-        .with_status(200)
-        .expect(1)
-        .create_async()
+    let form = [
+        ("token", REFRESH_TOKEN),
+        ("token_type_hint", "refresh_token"),
+    ];
+    let revoke = expect::token_request(&mut server, REVOKE_PATH, CREDENTIALS, &form)
+        .reply_empty(200)
         .await;
     cognito
         .revoke(RefreshToken::new(REFRESH_TOKEN.to_owned()))
@@ -525,29 +505,15 @@ async fn refresh_keeps_the_refresh_token_and_revoke_takes_it() {
     revoke.assert_async().await;
 
     // Cognito revokes refresh tokens only.
-    server
-        .mock("POST", "/oauth2/revoke")
-        .match_request(form_is(&[
-            ("token", ACCESS_TOKEN),
-            ("token_type_hint", "access_token"),
-        ]))
-        .with_status(400)
-        .with_header("content-type", "application/json")
-        .with_body(r#"{"error":"unsupported_token_type"}"#)
-        .create_async()
+    let form = [("token", ACCESS_TOKEN), ("token_type_hint", "access_token")];
+    expect::token_request(&mut server, REVOKE_PATH, CREDENTIALS, &form)
+        .reply(400, JSON, r#"{"error":"unsupported_token_type"}"#)
         .await;
     let err = cognito
         .revoke(AccessToken::new(ACCESS_TOKEN.to_owned()))
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::Revoke);
-    assert_eq!(
-        request.oauth_error().unwrap().error,
-        "unsupported_token_type"
-    );
+    expect::assert_oauth_error(&err, Phase::Revoke, 400, "unsupported_token_type", None);
 }
 
 #[tokio::test]
@@ -557,7 +523,7 @@ async fn an_invalid_code_is_an_oauth_error() {
     let jwks = mock_jwks(&mut server, 0).await;
     let auth = cognito.authorization_url();
     server
-        .mock("POST", "/oauth2/token")
+        .mock("POST", TOKEN_PATH)
         .with_status(400)
         .with_header("content-type", "application/json;charset=UTF-8")
         .with_body(r#"{"error":"invalid_grant"}"#)
@@ -568,16 +534,7 @@ async fn an_invalid_code_is_an_oauth_error() {
         .validate_callback(&callback_for(&auth, CODE), &auth.pending)
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::TokenExchange);
-    assert!(matches!(
-        request.kind(),
-        RequestErrorKind::OAuth { status: 400, .. }
-    ));
-    assert_eq!(request.oauth_error().unwrap().error, "invalid_grant");
-    assert!(!err.is_retryable());
+    expect::assert_oauth_error(&err, Phase::TokenExchange, 400, "invalid_grant", None);
     jwks.assert_async().await;
 }
 

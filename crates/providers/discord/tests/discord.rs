@@ -3,13 +3,14 @@
 
 use std::time::Duration;
 
-use mockito::{Matcher, Server};
+use mockito::Server;
 use portcullis::{
     AccessToken, CallbackError, CallbackParams, ClientConfig, Error, MemoryAdapter, OAuthClient,
-    OAuthProvider, Phase, Provider, ProviderUser, RefreshToken, RequestErrorKind, USER_AGENT, Url,
+    OAuthProvider, Phase, Provider, ProviderUser, RefreshToken, RequestErrorKind, Url,
 };
 use portcullis_discord::{Discord, DiscordUser};
-use portcullis_testkit::{basic_auth, callback_for, form_is, query_of, s256_challenge};
+use portcullis_testkit::expect::{self, Credentials, JSON, Reply};
+use portcullis_testkit::{callback_for, query_of, s256_challenge};
 
 const CLIENT_ID: &str = "332269999912132097";
 const CLIENT_SECRET: &str = "937it3ow87i4ery69876wqire";
@@ -57,12 +58,16 @@ const UNVERIFIED_USER: &str = r#"{
   "premium_type": 0, "email": "nelly@example.com", "verified": false
 }"#;
 
+/// A confidential Discord app authenticates with HTTP Basic.
+const CREDENTIALS: Credentials<'_> = Credentials::Basic {
+    id: CLIENT_ID,
+    secret: CLIENT_SECRET,
+};
+
 type Client = OAuthClient<Discord, MemoryAdapter<String>>;
 
 fn client(server: &Server, config: ClientConfig) -> Client {
-    OAuthClient::new(Discord::new(), config, MemoryAdapter::new())
-        .unwrap()
-        .with_endpoints(Discord::new().endpoints().rebased(&server.url()).unwrap())
+    expect::client(Discord::new(), config, server)
 }
 
 fn config() -> ClientConfig {
@@ -83,39 +88,20 @@ async fn mock_token(
     status: usize,
     body: &str,
 ) -> mockito::Mock {
-    server
-        .mock("POST", TOKEN_PATH)
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("accept", "application/json")
-        .match_header("user-agent", USER_AGENT)
-        .match_header(
-            "authorization",
-            basic_auth(CLIENT_ID, CLIENT_SECRET).as_str(),
-        )
-        .match_request(form_is(&[
-            ("grant_type", "authorization_code"),
-            ("code", "NhhvTDYsFcdgNLnnLijcl7Ku7bEEeee"),
-            ("code_verifier", verifier),
-            ("redirect_uri", REDIRECT),
-        ]))
-        .with_status(status)
-        .with_header("content-type", "application/json")
-        .with_body(body)
-        .expect(1)
-        .create_async()
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", "NhhvTDYsFcdgNLnnLijcl7Ku7bEEeee"),
+        ("code_verifier", verifier),
+        ("redirect_uri", REDIRECT),
+    ];
+    expect::token_request(server, TOKEN_PATH, CREDENTIALS, &form)
+        .reply(status, JSON, body)
         .await
 }
 
 async fn mock_user(server: &mut Server, status: usize, body: &str) -> mockito::Mock {
-    server
-        .mock("GET", USER_PATH)
-        .match_header("authorization", format!("Bearer {ACCESS_TOKEN}").as_str())
-        .match_header("user-agent", USER_AGENT)
-        .with_status(status)
-        .with_header("content-type", "application/json")
-        .with_body(body)
-        .expect(1)
-        .create_async()
+    expect::api_request(server, "GET", USER_PATH, &[], ACCESS_TOKEN)
+        .reply(status, JSON, body)
         .await
 }
 
@@ -441,21 +427,20 @@ async fn public_client_sends_client_id_and_verifier_without_basic_auth() {
     );
     let auth = discord.authorization_url();
     let verifier = auth.pending.code_verifier().unwrap().to_owned();
-    let token = server
-        .mock("POST", TOKEN_PATH)
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("grant_type", "authorization_code"),
-            ("code", "NhhvTDYsFcdgNLnnLijcl7Ku7bEEeee"),
-            ("code_verifier", &verifier),
-            ("redirect_uri", REDIRECT),
-            ("client_id", CLIENT_ID),
-        ]))
-        .with_header("content-type", "application/json")
-        .with_body(TOKEN_RESPONSE)
-        .expect(1)
-        .create_async()
-        .await;
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", "NhhvTDYsFcdgNLnnLijcl7Ku7bEEeee"),
+        ("code_verifier", &verifier),
+        ("redirect_uri", REDIRECT),
+    ];
+    let token = expect::token_request(
+        &mut server,
+        TOKEN_PATH,
+        Credentials::Public { id: CLIENT_ID },
+        &form,
+    )
+    .reply(200, JSON, TOKEN_RESPONSE)
+    .await;
     mock_user(&mut server, 200, USER).await;
     let session = discord
         .validate_callback(
@@ -472,21 +457,17 @@ async fn public_client_sends_client_id_and_verifier_without_basic_auth() {
 async fn refresh_sends_the_refresh_grant_and_gets_a_rotated_token() {
     let mut server = Server::new_async().await;
     let discord = client(&server, config());
-    let mock = server
-        .mock("POST", TOKEN_PATH)
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("authorization", basic_auth(CLIENT_ID, CLIENT_SECRET).as_str())
-        .match_request(form_is(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", "D43f5y0ahjqew82jZ4NViEr2YafMKhue"),
-        ]))
-        .with_header("content-type", "application/json")
-        .with_body(
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", "D43f5y0ahjqew82jZ4NViEr2YafMKhue"),
+    ];
+    let mock = expect::token_request(&mut server, TOKEN_PATH, CREDENTIALS, &form)
+        .reply(
+            200,
+            JSON,
             r#"{"access_token":"8aRgRJDDNtZMvrGSOPDaEe0LTtCKWd","token_type":"Bearer","expires_in":604800,
                 "refresh_token":"xYVHZSBNRDLC3zgM7aRvTmyF2bDUVr","scope":"identify email"}"#,
         )
-        .expect(1)
-        .create_async()
         .await;
     let tokens = discord
         .refresh(&RefreshToken::new(
@@ -512,21 +493,12 @@ async fn revoke_posts_the_token_to_the_revocation_url() {
     let mut server = Server::new_async().await;
     let discord = client(&server, config());
 
-    let refresh = server
-        .mock("POST", REVOKE_PATH)
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header(
-            "authorization",
-            basic_auth(CLIENT_ID, CLIENT_SECRET).as_str(),
-        )
-        .match_request(form_is(&[
-            ("token", "D43f5y0ahjqew82jZ4NViEr2YafMKhue"),
-            ("token_type_hint", "refresh_token"),
-        ]))
-        .with_header("content-type", "application/json")
-        .with_body("{}")
-        .expect(1)
-        .create_async()
+    let form = [
+        ("token", "D43f5y0ahjqew82jZ4NViEr2YafMKhue"),
+        ("token_type_hint", "refresh_token"),
+    ];
+    let refresh = expect::token_request(&mut server, REVOKE_PATH, CREDENTIALS, &form)
+        .reply(200, JSON, "{}")
         .await;
     discord
         .revoke(RefreshToken::new(
@@ -536,20 +508,9 @@ async fn revoke_posts_the_token_to_the_revocation_url() {
         .unwrap();
     refresh.assert_async().await;
 
-    let access = server
-        .mock("POST", REVOKE_PATH)
-        .match_header(
-            "authorization",
-            basic_auth(CLIENT_ID, CLIENT_SECRET).as_str(),
-        )
-        .match_request(form_is(&[
-            ("token", ACCESS_TOKEN),
-            ("token_type_hint", "access_token"),
-        ]))
-        .with_header("content-type", "application/json")
-        .with_body("{}")
-        .expect(1)
-        .create_async()
+    let form = [("token", ACCESS_TOKEN), ("token_type_hint", "access_token")];
+    let access = expect::token_request(&mut server, REVOKE_PATH, CREDENTIALS, &form)
+        .reply(200, JSON, "{}")
         .await;
     discord
         .revoke(AccessToken::new(ACCESS_TOKEN.to_owned()))
@@ -574,16 +535,7 @@ async fn revoke_with_a_wrong_secret_is_a_typed_error() {
         .revoke(AccessToken::new(ACCESS_TOKEN.to_owned()))
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::Revoke);
-    assert!(
-        matches!(request.kind(), RequestErrorKind::OAuth { status: 401, .. }),
-        "{request:?}"
-    );
-    assert_eq!(request.oauth_error().unwrap().error, "invalid_client");
-    assert_eq!(err.code(), "FAILED_REQUEST");
+    expect::assert_oauth_error(&err, Phase::Revoke, 401, "invalid_client", None);
     assert!(!err.is_retryable());
 }
 
@@ -606,21 +558,12 @@ async fn invalid_code_is_an_oauth_error() {
         .await
         .unwrap_err();
     user.assert_async().await;
-    assert_eq!(err.code(), "FAILED_REQUEST");
-    assert!(!err.is_retryable(), "a code exchange is never retried");
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::TokenExchange);
-    assert!(
-        matches!(request.kind(), RequestErrorKind::OAuth { status: 400, .. }),
-        "{request:?}"
-    );
-    let oauth = request.oauth_error().unwrap();
-    assert_eq!(oauth.error, "invalid_grant");
-    assert_eq!(
-        oauth.description.as_deref(),
-        Some(r#"Invalid "code" in request."#)
+    expect::assert_oauth_error(
+        &err,
+        Phase::TokenExchange,
+        400,
+        "invalid_grant",
+        Some(r#"Invalid "code" in request."#),
     );
     assert_eq!(discord.adapter().user_count(), 0);
 }
@@ -631,32 +574,26 @@ async fn rate_limited_user_request_keeps_retry_after() {
     let discord = client(&server, config());
     let (auth, callback, verifier) = sign_in(&discord);
     mock_token(&mut server, &verifier, 200, TOKEN_RESPONSE).await;
-    server
-        .mock("GET", USER_PATH)
-        .match_header("authorization", format!("Bearer {ACCESS_TOKEN}").as_str())
-        .with_status(429)
-        .with_header("content-type", "application/json")
+    expect::api_request(&mut server, "GET", USER_PATH, &[], ACCESS_TOKEN)
         .with_header("retry-after", "5")
         .with_header("x-ratelimit-scope", "user")
-        .with_body(r#"{"message":"You are being rate limited.","retry_after":5.0,"global":false}"#)
-        .expect(1)
-        .create_async()
+        .reply(
+            429,
+            JSON,
+            r#"{"message":"You are being rate limited.","retry_after":5.0,"global":false}"#,
+        )
         .await;
 
     let err = discord
         .validate_callback(&callback, &auth.pending)
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::UserInfo);
-    assert!(
-        matches!(
-            request.kind(),
-            RequestErrorKind::UnexpectedResponse { status: 429, .. }
-        ),
-        "{request:?}"
+    let request = expect::assert_unexpected_response(
+        &err,
+        Phase::UserInfo,
+        429,
+        JSON,
+        "You are being rate limited.",
     );
     assert_eq!(request.retry_after(), Some(Duration::from_secs(5)));
     assert_eq!(err.retry_after(), Some(Duration::from_secs(5)));
@@ -719,14 +656,7 @@ async fn invalid_user_json_names_the_field() {
         .validate_callback(&callback, &auth.pending)
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::UserInfo);
-    assert!(
-        matches!(request.kind(), RequestErrorKind::InvalidResponse { field: Some(f), .. } if f == "id"),
-        "{request:?}"
-    );
+    expect::assert_invalid_response(&err, Phase::UserInfo, Some("id"));
 }
 
 #[tokio::test]

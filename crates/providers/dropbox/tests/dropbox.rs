@@ -6,10 +6,11 @@ use std::time::Duration;
 use mockito::{Matcher, Server};
 use portcullis::{
     ClientConfig, Error, MemoryAdapter, OAuthClient, OAuthProvider, Phase, Provider, ProviderUser,
-    RefreshToken, RequestErrorKind, USER_AGENT, Url,
+    RefreshToken, Url,
 };
 use portcullis_dropbox::{Dropbox, DropboxUser, TokenAccessType};
-use portcullis_testkit::{basic_auth, callback_for, form_is, query_of, s256_challenge};
+use portcullis_testkit::expect::{self, Credentials, JSON, Reply};
+use portcullis_testkit::{callback_for, query_of, s256_challenge};
 
 const APP_KEY: &str = "s2m9x0a7vq4ohgd";
 const APP_SECRET: &str = "k3zq8w1y5e7r9tb";
@@ -20,6 +21,12 @@ const TOKEN_PATH: &str = "/oauth2/token";
 const USER_PATH: &str = "/2/users/get_current_account";
 
 const ACCESS_TOKEN: &str = "sl.AbX9y6Fe3AuH5o66-gmJpR032jwAwQPIVVzWXZNkdzcYT02akC2de219dZi6gxYPVnYPrpvISRSf9lxKWJzYLjtMPH-d9fo_0gXex7X37VIvpty4-G8f4-WX45AcEPfRnJJDwzv-";
+
+/// A confidential app authenticates with HTTP Basic: app key and secret.
+const CREDENTIALS: Credentials<'_> = Credentials::Basic {
+    id: APP_KEY,
+    secret: APP_SECRET,
+};
 
 /// The token response as documented, for `token_access_type=offline`.
 const TOKEN_RESPONSE: &str = r#"{"access_token":"sl.AbX9y6Fe3AuH5o66-gmJpR032jwAwQPIVVzWXZNkdzcYT02akC2de219dZi6gxYPVnYPrpvISRSf9lxKWJzYLjtMPH-d9fo_0gXex7X37VIvpty4-G8f4-WX45AcEPfRnJJDwzv-","expires_in":14400,"token_type":"bearer","scope":"account_info.read files.content.read","refresh_token":"nBiM85CZALsAAAAAAAAAAQXHBoNpNutK4ngsXHsqW4iGz9tisb3JyjGqikMJIYbd","account_id":"dbid:AAH4f99T0taONIb-OurWxbNQ6ywGRopQngc","uid":"12345"}"#;
@@ -63,18 +70,28 @@ const USER: &str = r#"{
   "team_member_id": "dbmid:AAHhy7WsR0x-u4ZCqiDl5Fz5zvuL3kmspwU"
 }"#;
 
-type Client = OAuthClient<Dropbox, MemoryAdapter<String>>;
-
-fn client(server: &Server, dropbox: Dropbox, config: ClientConfig) -> Client {
-    OAuthClient::new(dropbox, config, MemoryAdapter::new())
-        .unwrap()
-        .with_endpoints(Dropbox::new().endpoints().rebased(&server.url()).unwrap())
+fn client(
+    server: &Server,
+    dropbox: Dropbox,
+    config: ClientConfig,
+) -> OAuthClient<Dropbox, MemoryAdapter<String>> {
+    expect::client(dropbox, config, server)
 }
 
 fn config() -> ClientConfig {
     ClientConfig::new(APP_KEY, APP_SECRET)
         .redirect_uri(REDIRECT.parse().unwrap())
         .scope("files.content.read")
+}
+
+/// The code exchange's form, with the PKCE verifier.
+fn code_form(verifier: &str) -> [(&'static str, &str); 4] {
+    [
+        ("grant_type", "authorization_code"),
+        ("code", CODE),
+        ("code_verifier", verifier),
+        ("redirect_uri", REDIRECT),
+    ]
 }
 
 /// The code exchange as Dropbox's guide shows it: HTTP Basic, plus the PKCE verifier.
@@ -84,40 +101,17 @@ async fn mock_token(
     status: usize,
     body: &str,
 ) -> mockito::Mock {
-    server
-        .mock("POST", TOKEN_PATH)
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("accept", "application/json")
-        .match_header("user-agent", USER_AGENT)
-        .match_header("authorization", basic_auth(APP_KEY, APP_SECRET).as_str())
-        .match_request(form_is(&[
-            ("grant_type", "authorization_code"),
-            ("code", CODE),
-            ("code_verifier", verifier),
-            ("redirect_uri", REDIRECT),
-        ]))
-        .with_status(status)
-        .with_header("content-type", "application/json")
-        .with_body(body)
-        .expect(1)
-        .create_async()
+    expect::token_request(server, TOKEN_PATH, CREDENTIALS, &code_form(verifier))
+        .reply(status, JSON, body)
         .await
 }
 
 /// `users/get_current_account`: a POST with the bearer token and no body at all.
 async fn mock_user(server: &mut Server, status: usize, body: &str) -> mockito::Mock {
-    server
-        .mock("POST", USER_PATH)
-        .match_query(Matcher::Exact(String::new()))
-        .match_header("authorization", format!("Bearer {ACCESS_TOKEN}").as_str())
+    expect::api_request(server, "POST", USER_PATH, &[], ACCESS_TOKEN)
         .match_header("content-type", Matcher::Missing)
-        .match_header("user-agent", USER_AGENT)
         .match_body(Matcher::Exact(String::new()))
-        .with_status(status)
-        .with_header("content-type", "application/json")
-        .with_body(body)
-        .expect(1)
-        .create_async()
+        .reply(status, JSON, body)
         .await
 }
 
@@ -384,24 +378,15 @@ async fn a_public_client_sends_the_app_key_and_verifier_without_basic_auth() {
     );
     let auth = dropbox.authorization_url();
     let verifier = auth.pending.code_verifier().unwrap().to_owned();
-    let token = server
-        .mock("POST", TOKEN_PATH)
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("grant_type", "authorization_code"),
-            ("code", CODE),
-            ("code_verifier", &verifier),
-            ("redirect_uri", REDIRECT),
-            ("client_id", APP_KEY),
-        ]))
-        .with_header("content-type", "application/json")
-        .with_body(
+    let public = Credentials::Public { id: APP_KEY };
+    let token = expect::token_request(&mut server, TOKEN_PATH, public, &code_form(&verifier))
+        .reply(
+            200,
+            JSON,
             r#"{"access_token":"sl.AbX9y6Fe3AuH5o66-gmJpR032jwAwQPIVVzWXZNkdzcYT02akC2de219dZi6gxYPVnYPrpvISRSf9lxKWJzYLjtMPH-d9fo_0gXex7X37VIvpty4-G8f4-WX45AcEPfRnJJDwzv-",
                 "expires_in":14400,"token_type":"bearer","scope":"account_info.read",
                 "account_id":"dbid:AAH4f99T0taONIb-OurWxbNQ6ywGRopQngc","uid":"12345"}"#,
         )
-        .expect(1)
-        .create_async()
         .await;
     mock_user(&mut server, 200, USER).await;
     let session = dropbox
@@ -420,23 +405,19 @@ async fn refresh_sends_the_refresh_grant_and_keeps_the_refresh_token() {
         Dropbox::new().token_access_type(TokenAccessType::Offline),
         config(),
     );
-    let mock = server
-        .mock("POST", TOKEN_PATH)
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("authorization", basic_auth(APP_KEY, APP_SECRET).as_str())
-        .match_request(form_is(&[
-            ("grant_type", "refresh_token"),
-            (
-                "refresh_token",
-                "nBiM85CZALsAAAAAAAAAAQXHBoNpNutK4ngsXHsqW4iGz9tisb3JyjGqikMJIYbd",
-            ),
-        ]))
-        .with_header("content-type", "application/json")
-        .with_body(
+    let form = [
+        ("grant_type", "refresh_token"),
+        (
+            "refresh_token",
+            "nBiM85CZALsAAAAAAAAAAQXHBoNpNutK4ngsXHsqW4iGz9tisb3JyjGqikMJIYbd",
+        ),
+    ];
+    let mock = expect::token_request(&mut server, TOKEN_PATH, CREDENTIALS, &form)
+        .reply(
+            200,
+            JSON,
             r#"{"access_token":"sl.u.AFresh-token","expires_in":14400,"token_type":"bearer"}"#,
         )
-        .expect(1)
-        .create_async()
         .await;
     let tokens = dropbox
         .refresh(&RefreshToken::new(
@@ -478,20 +459,12 @@ async fn invalid_code_is_an_oauth_error() {
         .await
         .unwrap_err();
     account.assert_async().await;
-    assert_eq!(err.code(), "FAILED_REQUEST");
-    assert!(!err.is_retryable(), "a code exchange is never retried");
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::TokenExchange);
-    assert!(
-        matches!(request.kind(), RequestErrorKind::OAuth { status: 400, .. }),
-        "{request:?}"
-    );
-    assert_eq!(request.oauth_error().unwrap().error, "invalid_grant");
-    assert_eq!(
-        request.oauth_error().unwrap().description.as_deref(),
-        Some("code doesn't exist or has expired")
+    expect::assert_oauth_error(
+        &err,
+        Phase::TokenExchange,
+        400,
+        "invalid_grant",
+        Some("code doesn't exist or has expired"),
     );
     assert_eq!(dropbox.adapter().user_count(), 0);
 }
@@ -512,21 +485,13 @@ async fn html_error_page_is_an_unexpected_response() {
         .validate_code(CODE, Some("verifier"), None)
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    match request.kind() {
-        RequestErrorKind::UnexpectedResponse {
-            status,
-            content_type,
-            excerpt,
-        } => {
-            assert_eq!(*status, 500);
-            assert_eq!(content_type.as_deref(), Some("text/html; charset=utf-8"));
-            assert!(excerpt.contains("Dropbox - 500"), "{excerpt}");
-        }
-        other => panic!("{other:?}"),
-    }
+    expect::assert_unexpected_response(
+        &err,
+        Phase::TokenExchange,
+        500,
+        "text/html; charset=utf-8",
+        "Dropbox - 500",
+    );
     assert!(!err.is_retryable());
 }
 
@@ -547,14 +512,7 @@ async fn invalid_user_json_names_the_problem() {
         .validate_code(CODE, Some(&verifier), None)
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::UserInfo);
-    assert!(
-        matches!(request.kind(), RequestErrorKind::InvalidResponse { field: Some(f), .. } if f == "name"),
-        "{request:?}"
-    );
+    expect::assert_invalid_response(&err, Phase::UserInfo, Some("name"));
     assert!(
         err.to_string().contains("dropbox user request failed"),
         "{err}"
@@ -579,19 +537,7 @@ async fn an_expired_access_token_on_the_account_call_is_an_unexpected_response()
         .validate_code(CODE, Some(&verifier), None)
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::UserInfo);
-    match request.kind() {
-        RequestErrorKind::UnexpectedResponse {
-            status, excerpt, ..
-        } => {
-            assert_eq!(*status, 401);
-            assert!(excerpt.contains("expired_access_token"), "{excerpt}");
-        }
-        other => panic!("{other:?}"),
-    }
+    expect::assert_unexpected_response(&err, Phase::UserInfo, 401, JSON, "expired_access_token");
 }
 
 #[tokio::test]

@@ -3,13 +3,13 @@
 
 use std::time::Duration;
 
-use mockito::{Matcher, Server};
+use mockito::Server;
 use portcullis::{
-    ClientConfig, Endpoints, Error, MemoryAdapter, OAuthClient, OAuthProvider, Phase, Provider,
-    RequestErrorKind, USER_AGENT, Url,
+    ClientConfig, Endpoints, Error, MemoryAdapter, OAuthClient, OAuthProvider, Phase, Provider, Url,
 };
 use portcullis_facebook::{DEFAULT_API_VERSION, Facebook, FacebookUser};
-use portcullis_testkit::{callback_for, form_is, query_of, s256_challenge};
+use portcullis_testkit::expect::{self, Credentials, Reply};
+use portcullis_testkit::{callback_for, query_of, s256_challenge};
 
 const APP_ID: &str = "1204638797018457";
 const APP_SECRET: &str = "8f3a5e2b9c1d4f6a7b8c9d0e1f2a3b4c";
@@ -20,6 +20,15 @@ const ACCESS_TOKEN: &str = "EAAQ4ZCjZBvZCcUBO7ZBZCjS0xZAt7qWZBgPZBv3ZAZCyHZCZB";
 const TOKEN_PATH: &str = "/v27.0/oauth/access_token";
 const USER_PATH: &str = "/v27.0/me";
 const DEFAULT_FIELDS: &str = "id,name,first_name,last_name,email,picture";
+
+/// The app secret goes in the form body.
+const CREDENTIALS: Credentials<'_> = Credentials::Body {
+    id: APP_ID,
+    secret: APP_SECRET,
+};
+
+/// The content type of the Graph API's JSON answers.
+const GRAPH_JSON: &str = "application/json; charset=UTF-8";
 
 /// The token response as the manual login flow guide documents it.
 const TOKEN_RESPONSE: &str = r#"{"access_token":"EAAQ4ZCjZBvZCcUBO7ZBZCjS0xZAt7qWZBgPZBv3ZAZCyHZCZB","token_type":"bearer","expires_in":5183944}"#;
@@ -42,17 +51,8 @@ const USER: &str = r#"{
   }
 }"#;
 
-type Client = OAuthClient<Facebook, MemoryAdapter<String>>;
-
-fn client_for(facebook: Facebook, server: &Server, config: ClientConfig) -> Client {
-    let endpoints = facebook.endpoints().rebased(&server.url()).unwrap();
-    OAuthClient::new(facebook, config, MemoryAdapter::new())
-        .unwrap()
-        .with_endpoints(endpoints)
-}
-
-fn client(server: &Server, config: ClientConfig) -> Client {
-    client_for(Facebook::new(), server, config)
+fn client(server: &Server) -> OAuthClient<Facebook, MemoryAdapter<String>> {
+    expect::client(Facebook::new(), config(), server)
 }
 
 fn config() -> ClientConfig {
@@ -61,47 +61,16 @@ fn config() -> ClientConfig {
         .scope("email")
 }
 
-/// A `mockito` matcher: the query string has exactly these parameters.
-fn query_is(
-    expected: &[(&str, &str)],
-) -> impl Fn(&mockito::Request) -> bool + Send + Sync + 'static {
-    let mut expected: Vec<(String, String)> = expected
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-    expected.sort();
-    move |request| {
-        let url = Url::parse(&format!("http://mock{}", request.path_and_query())).unwrap();
-        let mut actual: Vec<(String, String)> = url.query_pairs().into_owned().collect();
-        actual.sort();
-        let matches = actual == expected;
-        if !matches {
-            eprintln!("query mismatch:\n  expected {expected:?}\n  actual   {actual:?}");
-        }
-        matches
-    }
-}
-
 /// The code exchange: a form POST with the secret in the body and the PKCE verifier.
 async fn mock_token(server: &mut Server, path: &str, verifier: &str, body: &str) -> mockito::Mock {
-    server
-        .mock("POST", path)
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("accept", "application/json")
-        .match_header("user-agent", USER_AGENT)
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("grant_type", "authorization_code"),
-            ("code", CODE),
-            ("code_verifier", verifier),
-            ("redirect_uri", REDIRECT),
-            ("client_id", APP_ID),
-            ("client_secret", APP_SECRET),
-        ]))
-        .with_header("content-type", "application/json; charset=UTF-8")
-        .with_body(body)
-        .expect(1)
-        .create_async()
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", CODE),
+        ("code_verifier", verifier),
+        ("redirect_uri", REDIRECT),
+    ];
+    expect::token_request(server, path, CREDENTIALS, &form)
+        .reply(200, GRAPH_JSON, body)
         .await
 }
 
@@ -113,18 +82,8 @@ async fn mock_user(
     status: usize,
     body: &str,
 ) -> mockito::Mock {
-    server
-        .mock("GET", path)
-        .match_header("authorization", format!("Bearer {ACCESS_TOKEN}").as_str())
-        .match_header("user-agent", USER_AGENT)
-        // Split path and query; `query_is` then checks the query exactly.
-        .match_query(Matcher::Any)
-        .match_request(query_is(&[("fields", fields)]))
-        .with_status(status)
-        .with_header("content-type", "application/json; charset=UTF-8")
-        .with_body(body)
-        .expect(1)
-        .create_async()
+    expect::api_request(server, "GET", path, &[("fields", fields)], ACCESS_TOKEN)
+        .reply(status, GRAPH_JSON, body)
         .await
 }
 
@@ -218,7 +177,7 @@ fn no_default_scope_and_a_redirect_uri_is_required() {
 #[tokio::test]
 async fn sign_in_creates_then_finds_the_user() {
     let mut server = Server::new_async().await;
-    let facebook = client(&server, config());
+    let facebook = client(&server);
     let auth = facebook.authorization_url();
     let verifier = auth.pending.code_verifier().unwrap().to_owned();
 
@@ -294,7 +253,7 @@ async fn sign_in_creates_then_finds_the_user() {
 #[tokio::test]
 async fn without_the_email_permission_there_is_no_email() {
     let mut server = Server::new_async().await;
-    let facebook = client(&server, config());
+    let facebook = client(&server);
     let auth = facebook.authorization_url();
     let verifier = auth.pending.code_verifier().unwrap().to_owned();
     mock_token(&mut server, TOKEN_PATH, &verifier, TOKEN_RESPONSE).await;
@@ -358,7 +317,7 @@ async fn api_version_changes_every_endpoint() {
 
     // A whole sign-in goes to the chosen version.
     let mut server = Server::new_async().await;
-    let client = client_for(facebook, &server, config());
+    let client = expect::client(facebook, config(), &server);
     let auth = client.authorization_url();
     let verifier = auth.pending.code_verifier().unwrap().to_owned();
     let token = mock_token(
@@ -387,10 +346,10 @@ fn a_malformed_api_version_is_refused() {
 #[tokio::test]
 async fn extra_fields_are_requested_and_kept() {
     let mut server = Server::new_async().await;
-    let facebook = client_for(
+    let facebook = expect::client(
         Facebook::new().fields(["birthday", "link", "email"]),
-        &server,
         config().scope("user_birthday").scope("user_link"),
+        &server,
     );
     let auth = facebook.authorization_url();
     assert_eq!(
@@ -427,13 +386,13 @@ async fn extra_fields_are_requested_and_kept() {
 #[tokio::test]
 async fn graph_api_token_errors_are_typed_failures() {
     let mut server = Server::new_async().await;
-    let facebook = client(&server, config());
+    let facebook = client(&server);
     let auth = facebook.authorization_url();
     // Facebook's error shape is the Graph API's, not RFC 6749's: `error` is an object.
     server
         .mock("POST", TOKEN_PATH)
         .with_status(400)
-        .with_header("content-type", "application/json; charset=UTF-8")
+        .with_header("content-type", GRAPH_JSON)
         .with_header("www-authenticate", "OAuth \"Facebook Platform\" \"invalid_code\" \"This authorization code has been used.\"")
         .with_body(
             r#"{"error":{"message":"This authorization code has been used.","type":"OAuthException","code":100,"error_subcode":36009,"fbtrace_id":"AZ7t3mWq8Rk"}}"#,
@@ -448,21 +407,12 @@ async fn graph_api_token_errors_are_typed_failures() {
         .await
         .unwrap_err();
     user.assert_async().await;
-    assert_eq!(err.code(), "FAILED_REQUEST");
-    assert!(!err.is_retryable(), "a code exchange is never retried");
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::TokenExchange);
-    assert!(
-        matches!(request.kind(), RequestErrorKind::OAuth { status: 400, .. }),
-        "{request:?}"
-    );
-    let oauth = request.oauth_error().unwrap();
-    assert_eq!(oauth.error, "OAuthException");
-    assert_eq!(
-        oauth.description.as_deref(),
-        Some("This authorization code has been used.")
+    expect::assert_oauth_error(
+        &err,
+        Phase::TokenExchange,
+        400,
+        "OAuthException",
+        Some("This authorization code has been used."),
     );
     assert_eq!(facebook.adapter().user_count(), 0);
 }
@@ -470,7 +420,7 @@ async fn graph_api_token_errors_are_typed_failures() {
 #[tokio::test]
 async fn html_error_page_is_an_unexpected_response() {
     let mut server = Server::new_async().await;
-    let facebook = client(&server, config());
+    let facebook = client(&server);
     server
         .mock("POST", TOKEN_PATH)
         .with_status(500)
@@ -482,28 +432,20 @@ async fn html_error_page_is_an_unexpected_response() {
         .validate_code(CODE, Some("v"), None)
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    match request.kind() {
-        RequestErrorKind::UnexpectedResponse {
-            status,
-            content_type,
-            excerpt,
-        } => {
-            assert_eq!(*status, 500);
-            assert_eq!(content_type.as_deref(), Some("text/html; charset=utf-8"));
-            assert!(excerpt.contains("something went wrong"), "{excerpt}");
-        }
-        other => panic!("{other:?}"),
-    }
+    expect::assert_unexpected_response(
+        &err,
+        Phase::TokenExchange,
+        500,
+        "text/html; charset=utf-8",
+        "something went wrong",
+    );
     assert!(!err.is_retryable(), "never for a code exchange");
 }
 
 #[tokio::test]
 async fn invalid_user_json_names_the_problem() {
     let mut server = Server::new_async().await;
-    let facebook = client(&server, config());
+    let facebook = client(&server);
     server
         .mock("POST", TOKEN_PATH)
         .with_header("content-type", "application/json")
@@ -522,14 +464,7 @@ async fn invalid_user_json_names_the_problem() {
         .validate_code(CODE, Some("v"), None)
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::UserInfo);
-    assert!(
-        matches!(request.kind(), RequestErrorKind::InvalidResponse { .. }),
-        "{request:?}"
-    );
+    expect::assert_invalid_response(&err, Phase::UserInfo, None);
     assert!(
         err.to_string().contains("facebook user request failed"),
         "{err}"
@@ -537,7 +472,7 @@ async fn invalid_user_json_names_the_problem() {
 
     // A numeric id is not what the Graph API documents either.
     let mut server = Server::new_async().await;
-    let facebook = client(&server, config());
+    let facebook = client(&server);
     server
         .mock("POST", TOKEN_PATH)
         .with_header("content-type", "application/json")
@@ -549,19 +484,13 @@ async fn invalid_user_json_names_the_problem() {
         .validate_code(CODE, Some("v"), None)
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert!(
-        matches!(request.kind(), RequestErrorKind::InvalidResponse { field: Some(f), .. } if f == "id"),
-        "{request:?}"
-    );
+    expect::assert_invalid_response(&err, Phase::UserInfo, Some("id"));
 }
 
 #[tokio::test]
 async fn an_expired_token_at_the_user_request_is_a_typed_failure() {
     let mut server = Server::new_async().await;
-    let facebook = client(&server, config());
+    let facebook = client(&server);
     server
         .mock("POST", TOKEN_PATH)
         .with_header("content-type", "application/json")
@@ -580,17 +509,12 @@ async fn an_expired_token_at_the_user_request_is_a_typed_failure() {
         .validate_code(CODE, Some("v"), None)
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::UserInfo);
-    assert!(
-        matches!(request.kind(), RequestErrorKind::OAuth { status: 401, .. }),
-        "{request:?}"
-    );
-    assert_eq!(
-        request.oauth_error().unwrap().description.as_deref(),
-        Some("Error validating access token: Session has expired.")
+    expect::assert_oauth_error(
+        &err,
+        Phase::UserInfo,
+        401,
+        "OAuthException",
+        Some("Error validating access token: Session has expired."),
     );
 }
 

@@ -1,15 +1,24 @@
 //! GitHub against a mock of its documented endpoints: the exact requests we send and
 //! what we make of GitHub's responses.
 
-use mockito::{Matcher, Server};
+use mockito::Server;
 use portcullis::{
-    ClientConfig, Error, MemoryAdapter, OAuthClient, OAuthProvider, Provider, RefreshToken,
-    RequestErrorKind, USER_AGENT, Url,
+    ClientConfig, MemoryAdapter, OAuthClient, OAuthProvider, Phase, RefreshToken, USER_AGENT, Url,
 };
 use portcullis_github::GitHub;
-use portcullis_testkit::{callback_for, form_is, query_of};
+use portcullis_testkit::expect::{self, Credentials, JSON, Reply};
+use portcullis_testkit::{callback_for, query_of};
 
 const REDIRECT: &str = "http://localhost:3000/login/github/callback";
+const TOKEN_PATH: &str = "/login/oauth/access_token";
+/// The content type GitHub answers with.
+const GITHUB_JSON: &str = "application/json; charset=utf-8";
+
+/// GitHub takes the client id and secret in the form body.
+const CREDENTIALS: Credentials<'_> = Credentials::Body {
+    id: "Iv1.8a61f9b3a7aba766",
+    secret: "s3cr3t-client",
+};
 
 /// `GET /user` as documented, for the authenticated user.
 const USER: &str = r#"{
@@ -33,12 +42,8 @@ const EMAILS: &str = r#"[
   {"email": "old@example.com", "verified": false, "primary": false, "visibility": null}
 ]"#;
 
-type Client = OAuthClient<GitHub, MemoryAdapter<String>>;
-
-fn client(server: &Server, config: ClientConfig) -> Client {
-    OAuthClient::new(GitHub::new(), config, MemoryAdapter::new())
-        .unwrap()
-        .with_endpoints(GitHub::new().endpoints().rebased(&server.url()).unwrap())
+fn client(server: &Server, config: ClientConfig) -> OAuthClient<GitHub, MemoryAdapter<String>> {
+    expect::client(GitHub::new(), config, server)
 }
 
 fn config() -> ClientConfig {
@@ -48,27 +53,19 @@ fn config() -> ClientConfig {
 }
 
 async fn mock_token(server: &mut Server, verifier: &str, body: &str) -> mockito::Mock {
-    server
-        .mock("POST", "/login/oauth/access_token")
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("accept", "application/json")
-        .match_header("user-agent", USER_AGENT)
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("grant_type", "authorization_code"),
-            ("code", "the-code"),
-            ("code_verifier", verifier),
-            ("redirect_uri", REDIRECT),
-            ("client_id", "Iv1.8a61f9b3a7aba766"),
-            ("client_secret", "s3cr3t-client"),
-        ]))
-        .with_header("content-type", "application/json; charset=utf-8")
-        .with_body(body)
-        .expect(1)
-        .create_async()
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", "the-code"),
+        ("code_verifier", verifier),
+        ("redirect_uri", REDIRECT),
+    ];
+    expect::token_request(server, TOKEN_PATH, CREDENTIALS, &form)
+        .reply(200, GITHUB_JSON, body)
         .await
 }
 
+/// Hand-built rather than `expect::api_request`: GitHub's REST API is asked for its own
+/// media type, not `application/json`, and mockito needs every `accept` matcher to hold.
 async fn mock_api(server: &mut Server, path: &str, status: usize, body: &str) -> mockito::Mock {
     server
         .mock("GET", path)
@@ -80,7 +77,7 @@ async fn mock_api(server: &mut Server, path: &str, status: usize, body: &str) ->
         .match_header("x-github-api-version", "2022-11-28")
         .match_header("user-agent", USER_AGENT)
         .with_status(status)
-        .with_header("content-type", "application/json; charset=utf-8")
+        .with_header("content-type", GITHUB_JSON)
         .with_body(body)
         .expect(1)
         .create_async()
@@ -315,22 +312,17 @@ async fn github_app_token_without_email_permission() {
 async fn refresh_sends_the_refresh_grant() {
     let mut server = Server::new_async().await;
     let github = client(&server, config());
-    let mock = server
-        .mock("POST", "/login/oauth/access_token")
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", "ghr_old"),
-            ("client_id", "Iv1.8a61f9b3a7aba766"),
-            ("client_secret", "s3cr3t-client"),
-        ]))
-        .with_header("content-type", "application/json")
-        .with_body(
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", "ghr_old"),
+    ];
+    let mock = expect::token_request(&mut server, TOKEN_PATH, CREDENTIALS, &form)
+        .reply(
+            200,
+            JSON,
             r#"{"access_token":"ghu_new","expires_in":28800,"refresh_token":"ghr_new",
                 "refresh_token_expires_in":15811200,"scope":"","token_type":"bearer"}"#,
         )
-        .expect(1)
-        .create_async()
         .await;
     let tokens = github
         .refresh(&RefreshToken::new("ghr_old".to_owned()))
@@ -361,22 +353,12 @@ async fn error_with_http_200_is_an_oauth_error() {
         .await
         .unwrap_err();
     user.assert_async().await;
-    assert_eq!(err.code(), "FAILED_REQUEST");
-    assert!(!err.is_retryable(), "a code exchange is never retried");
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert!(
-        matches!(request.kind(), RequestErrorKind::OAuth { status: 200, .. }),
-        "{request:?}"
-    );
-    assert_eq!(
-        request.oauth_error().unwrap().error,
-        "bad_verification_code"
-    );
-    assert_eq!(
-        request.oauth_error().unwrap().description.as_deref(),
-        Some("The code passed is incorrect or expired.")
+    expect::assert_oauth_error(
+        &err,
+        Phase::TokenExchange,
+        200,
+        "bad_verification_code",
+        Some("The code passed is incorrect or expired."),
     );
     assert_eq!(github.adapter().user_count(), 0);
 }
@@ -386,7 +368,7 @@ async fn html_error_page_is_an_unexpected_response() {
     let mut server = Server::new_async().await;
     let github = client(&server, config());
     server
-        .mock("POST", "/login/oauth/access_token")
+        .mock("POST", TOKEN_PATH)
         .with_status(500)
         .with_header("content-type", "text/html")
         .with_body("<html><body><h1>Unicorn!</h1>\n<p>GitHub is having trouble</p></body></html>")
@@ -396,21 +378,7 @@ async fn html_error_page_is_an_unexpected_response() {
         .validate_code("the-code", Some("v"), None)
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    match request.kind() {
-        RequestErrorKind::UnexpectedResponse {
-            status,
-            content_type,
-            excerpt,
-        } => {
-            assert_eq!(*status, 500);
-            assert_eq!(content_type.as_deref(), Some("text/html"));
-            assert!(excerpt.contains("Unicorn!"), "{excerpt}");
-        }
-        other => panic!("{other:?}"),
-    }
+    expect::assert_unexpected_response(&err, Phase::TokenExchange, 500, "text/html", "Unicorn!");
     assert!(
         !err.is_retryable(),
         "never for a code exchange, even on a 500"
@@ -422,8 +390,8 @@ async fn invalid_user_json_names_the_problem() {
     let mut server = Server::new_async().await;
     let github = client(&server, config());
     server
-        .mock("POST", "/login/oauth/access_token")
-        .with_header("content-type", "application/json")
+        .mock("POST", TOKEN_PATH)
+        .with_header("content-type", JSON)
         .with_body(r#"{"access_token":"gho_16C7e42F292c6912E7710c838347Ae178B4a","scope":"","token_type":"bearer"}"#)
         .create_async()
         .await;
@@ -432,14 +400,7 @@ async fn invalid_user_json_names_the_problem() {
         .validate_code("the-code", Some("v"), None)
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), portcullis::Phase::UserInfo);
-    assert!(
-        matches!(request.kind(), RequestErrorKind::InvalidResponse { .. }),
-        "{request:?}"
-    );
+    expect::assert_invalid_response(&err, Phase::UserInfo, None);
     assert!(
         err.to_string().contains("github user request failed"),
         "{err}"
@@ -451,7 +412,7 @@ async fn forged_or_cancelled_callbacks_send_nothing() {
     let mut server = Server::new_async().await;
     let github = client(&server, config());
     let token = server
-        .mock("POST", "/login/oauth/access_token")
+        .mock("POST", TOKEN_PATH)
         .expect(0)
         .create_async()
         .await;

@@ -3,13 +3,14 @@
 
 use std::time::Duration;
 
-use mockito::{Matcher, Server};
+use mockito::Server;
 use portcullis::{
-    AccessToken, ClientConfig, Endpoints, Error, MemoryAdapter, OAuthClient, OAuthProvider, Phase,
-    Provider, RefreshToken, RequestErrorKind, USER_AGENT, Url,
+    AccessToken, ClientConfig, Endpoints, MemoryAdapter, OAuthClient, OAuthProvider, Phase,
+    Provider, RefreshToken, Url,
 };
 use portcullis_gitlab::{GitLab, GitLabUser};
-use portcullis_testkit::{callback_for, form_is, query_of, s256_challenge};
+use portcullis_testkit::expect::{self, Credentials, JSON, Reply};
+use portcullis_testkit::{callback_for, query_of, s256_challenge};
 
 const CLIENT_ID: &str = "a5c4e4f9c8e1b5d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9";
 const CLIENT_SECRET: &str =
@@ -23,6 +24,12 @@ const USER_PATH: &str = "/api/v4/user";
 
 const ACCESS_TOKEN: &str = "de6780bc506a0446309bd9362820ba8aed28aa506c71eedbe1c5c4f9dd350e54";
 const REFRESH_TOKEN: &str = "8257e65c97202ed1726cf9571600918f3bffb2544b26e00a61df9897668c33a1";
+
+/// A confidential client sends its id and secret in the form body.
+const CREDENTIALS: Credentials<'_> = Credentials::Body {
+    id: CLIENT_ID,
+    secret: CLIENT_SECRET,
+};
 
 /// The token response as GitLab's OAuth 2.0 API documents it.
 const TOKEN_RESPONSE: &str = r#"{
@@ -80,17 +87,8 @@ const USER: &str = r#"{
   "commit_email": "admin@example.com"
 }"#;
 
-type Client = OAuthClient<GitLab, MemoryAdapter<String>>;
-
-fn client_for(gitlab: GitLab, server: &Server, config: ClientConfig) -> Client {
-    let endpoints = gitlab.endpoints().rebased(&server.url()).unwrap();
-    OAuthClient::new(gitlab, config, MemoryAdapter::new())
-        .unwrap()
-        .with_endpoints(endpoints)
-}
-
-fn client(server: &Server, config: ClientConfig) -> Client {
-    client_for(GitLab::new(), server, config)
+fn client(server: &Server, config: ClientConfig) -> OAuthClient<GitLab, MemoryAdapter<String>> {
+    expect::client(GitLab::new(), config, server)
 }
 
 fn config() -> ClientConfig {
@@ -98,46 +96,26 @@ fn config() -> ClientConfig {
 }
 
 /// The code exchange as GitLab documents it: every parameter in the form body.
-async fn mock_token(server: &mut Server, path: &str, form: &[(&str, &str)]) -> mockito::Mock {
-    server
-        .mock("POST", path)
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("accept", "application/json")
-        .match_header("user-agent", USER_AGENT)
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(form))
-        .with_header("content-type", "application/json; charset=utf-8")
-        .with_body(TOKEN_RESPONSE)
-        .expect(1)
-        .create_async()
+async fn mock_token(
+    server: &mut Server,
+    path: &str,
+    credentials: Credentials<'_>,
+    verifier: &str,
+) -> mockito::Mock {
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", CODE),
+        ("code_verifier", verifier),
+        ("redirect_uri", REDIRECT),
+    ];
+    expect::token_request(server, path, credentials, &form)
+        .reply(200, "application/json; charset=utf-8", TOKEN_RESPONSE)
         .await
 }
 
-fn confidential_form(verifier: &str) -> Vec<(&'static str, String)> {
-    vec![
-        ("grant_type", "authorization_code".to_owned()),
-        ("code", CODE.to_owned()),
-        ("code_verifier", verifier.to_owned()),
-        ("redirect_uri", REDIRECT.to_owned()),
-        ("client_id", CLIENT_ID.to_owned()),
-        ("client_secret", CLIENT_SECRET.to_owned()),
-    ]
-}
-
-fn pairs<'a>(form: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
-    form.iter().map(|(k, v)| (*k, v.as_str())).collect()
-}
-
 async fn mock_user(server: &mut Server, path: &str, status: usize, body: &str) -> mockito::Mock {
-    server
-        .mock("GET", path)
-        .match_header("authorization", format!("Bearer {ACCESS_TOKEN}").as_str())
-        .match_header("user-agent", USER_AGENT)
-        .with_status(status)
-        .with_header("content-type", "application/json")
-        .with_body(body)
-        .expect(1)
-        .create_async()
+    expect::api_request(server, "GET", path, &[], ACCESS_TOKEN)
+        .reply(status, JSON, body)
         .await
 }
 
@@ -224,8 +202,7 @@ async fn sign_in_creates_then_finds_the_user() {
     let auth = gitlab.authorization_url();
     let verifier = auth.pending.code_verifier().unwrap().to_owned();
 
-    let form = confidential_form(&verifier);
-    let token = mock_token(&mut server, TOKEN_PATH, &pairs(&form)).await;
+    let token = mock_token(&mut server, TOKEN_PATH, CREDENTIALS, &verifier).await;
     let user = mock_user(&mut server, USER_PATH, 200, USER).await;
 
     let session = gitlab
@@ -274,8 +251,7 @@ async fn sign_in_creates_then_finds_the_user() {
     // The same identity signs in again: found, not created twice.
     let auth = gitlab.authorization_url();
     let verifier = auth.pending.code_verifier().unwrap().to_owned();
-    let form = confidential_form(&verifier);
-    mock_token(&mut server, TOKEN_PATH, &pairs(&form)).await;
+    mock_token(&mut server, TOKEN_PATH, CREDENTIALS, &verifier).await;
     mock_user(&mut server, USER_PATH, 200, USER).await;
     let session = gitlab
         .validate_callback(&callback_for(&auth, CODE), &auth.pending)
@@ -295,8 +271,7 @@ async fn an_unconfirmed_email_is_not_verified() {
     let gitlab = client(&server, config());
     let auth = gitlab.authorization_url();
     let verifier = auth.pending.code_verifier().unwrap().to_owned();
-    let form = confidential_form(&verifier);
-    mock_token(&mut server, TOKEN_PATH, &pairs(&form)).await;
+    mock_token(&mut server, TOKEN_PATH, CREDENTIALS, &verifier).await;
     mock_user(
         &mut server,
         USER_PATH,
@@ -380,16 +355,15 @@ fn self_managed_base_url_moves_every_endpoint() {
 #[tokio::test]
 async fn self_managed_sign_in_goes_to_the_instance() {
     let mut server = Server::new_async().await;
-    let gitlab = client_for(
+    let gitlab = expect::client(
         GitLab::new().base_url("https://example.com/gitlab".parse().unwrap()),
-        &server,
         config(),
+        &server,
     );
     let auth = gitlab.authorization_url();
     assert_eq!(auth.url.path(), "/gitlab/oauth/authorize");
     let verifier = auth.pending.code_verifier().unwrap().to_owned();
-    let form = confidential_form(&verifier);
-    let token = mock_token(&mut server, "/gitlab/oauth/token", &pairs(&form)).await;
+    let token = mock_token(&mut server, "/gitlab/oauth/token", CREDENTIALS, &verifier).await;
     let user = mock_user(&mut server, "/gitlab/api/v4/user", 200, USER).await;
     let session = gitlab
         .validate_callback(&callback_for(&auth, CODE), &auth.pending)
@@ -410,18 +384,8 @@ async fn a_public_client_sends_no_secret() {
     let auth = gitlab.authorization_url();
     let verifier = auth.pending.code_verifier().unwrap().to_owned();
     // GitLab's PKCE example: client_id, code, grant_type, redirect_uri, code_verifier.
-    let token = mock_token(
-        &mut server,
-        TOKEN_PATH,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", CODE),
-            ("code_verifier", verifier.as_str()),
-            ("redirect_uri", REDIRECT),
-            ("client_id", CLIENT_ID),
-        ],
-    )
-    .await;
+    let public = Credentials::Public { id: CLIENT_ID };
+    let token = mock_token(&mut server, TOKEN_PATH, public, &verifier).await;
     mock_user(&mut server, USER_PATH, 200, USER).await;
     gitlab
         .validate_callback(&callback_for(&auth, CODE), &auth.pending)
@@ -434,25 +398,19 @@ async fn a_public_client_sends_no_secret() {
 async fn refresh_sends_the_refresh_grant_and_keeps_the_rotated_token() {
     let mut server = Server::new_async().await;
     let gitlab = client(&server, config());
-    let mock = server
-        .mock("POST", TOKEN_PATH)
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", REFRESH_TOKEN),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-        ]))
-        .with_header("content-type", "application/json; charset=utf-8")
-        .with_body(
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", REFRESH_TOKEN),
+    ];
+    let mock = expect::token_request(&mut server, TOKEN_PATH, CREDENTIALS, &form)
+        .reply(
+            200,
+            "application/json; charset=utf-8",
             r#"{"access_token":"c97d1fe52119f38c7f67f0a14db68d60caa35ddc86fd12401718b649dcfa9c68",
                 "token_type":"bearer","expires_in":7200,
                 "refresh_token":"803c1fd487fec35562c205dac93e9d8e08f9d3652a24079d704df3039df1158f",
                 "created_at":1628711391}"#,
         )
-        .expect(1)
-        .create_async()
         .await;
     let tokens = gitlab
         .refresh(&RefreshToken::new(REFRESH_TOKEN.to_owned()))
@@ -474,20 +432,12 @@ async fn refresh_sends_the_refresh_grant_and_keeps_the_rotated_token() {
 async fn revoke_posts_the_token_with_the_client_credentials_in_the_body() {
     let mut server = Server::new_async().await;
     let gitlab = client(&server, config());
-    let refresh = server
-        .mock("POST", REVOKE_PATH)
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("token", REFRESH_TOKEN),
-            ("token_type_hint", "refresh_token"),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-        ]))
-        .with_header("content-type", "application/json")
-        .with_body("{}")
-        .expect(1)
-        .create_async()
+    let form = [
+        ("token", REFRESH_TOKEN),
+        ("token_type_hint", "refresh_token"),
+    ];
+    let refresh = expect::token_request(&mut server, REVOKE_PATH, CREDENTIALS, &form)
+        .reply(200, JSON, "{}")
         .await;
     gitlab
         .revoke(RefreshToken::new(REFRESH_TOKEN.to_owned()))
@@ -495,19 +445,9 @@ async fn revoke_posts_the_token_with_the_client_credentials_in_the_body() {
         .unwrap();
     refresh.assert_async().await;
 
-    let access = server
-        .mock("POST", REVOKE_PATH)
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("token", ACCESS_TOKEN),
-            ("token_type_hint", "access_token"),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-        ]))
-        .with_header("content-type", "application/json")
-        .with_body("{}")
-        .expect(1)
-        .create_async()
+    let form = [("token", ACCESS_TOKEN), ("token_type_hint", "access_token")];
+    let access = expect::token_request(&mut server, REVOKE_PATH, CREDENTIALS, &form)
+        .reply(200, JSON, "{}")
         .await;
     gitlab
         .revoke(AccessToken::new(ACCESS_TOKEN.to_owned()))
@@ -537,17 +477,7 @@ async fn invalid_grant_is_an_oauth_error() {
         .await
         .unwrap_err();
     user.assert_async().await;
-    assert_eq!(err.code(), "FAILED_REQUEST");
-    assert!(!err.is_retryable(), "a code exchange is never retried");
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::TokenExchange);
-    assert!(
-        matches!(request.kind(), RequestErrorKind::OAuth { status: 400, .. }),
-        "{request:?}"
-    );
-    assert_eq!(request.oauth_error().unwrap().error, "invalid_grant");
+    expect::assert_oauth_error(&err, Phase::TokenExchange, 400, "invalid_grant", None);
     assert_eq!(gitlab.adapter().user_count(), 0);
 }
 
@@ -566,18 +496,13 @@ async fn html_error_page_is_an_unexpected_response() {
         .validate_code(CODE, Some("v"), None)
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    match request.kind() {
-        RequestErrorKind::UnexpectedResponse {
-            status, excerpt, ..
-        } => {
-            assert_eq!(*status, 500);
-            assert!(excerpt.contains("something went wrong"), "{excerpt}");
-        }
-        other => panic!("{other:?}"),
-    }
+    expect::assert_unexpected_response(
+        &err,
+        Phase::TokenExchange,
+        500,
+        "text/html; charset=utf-8",
+        "something went wrong",
+    );
     assert!(!err.is_retryable());
 }
 
@@ -603,14 +528,7 @@ async fn invalid_user_json_names_the_problem() {
         .validate_code(CODE, Some("v"), None)
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::UserInfo);
-    assert!(
-        matches!(request.kind(), RequestErrorKind::InvalidResponse { field: Some(f), .. } if f == "id"),
-        "{request:?}"
-    );
+    expect::assert_invalid_response(&err, Phase::UserInfo, Some("id"));
     assert!(
         err.to_string().contains("gitlab user request failed"),
         "{err}"
@@ -638,11 +556,7 @@ async fn a_token_without_read_user_is_a_typed_failure() {
         .validate_code(CODE, Some("v"), None)
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::UserInfo);
-    assert_eq!(request.oauth_error().unwrap().error, "insufficient_scope");
+    expect::assert_oauth_error(&err, Phase::UserInfo, 403, "insufficient_scope", None);
 }
 
 #[test]

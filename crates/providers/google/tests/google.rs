@@ -7,13 +7,13 @@ use std::time::{Duration, SystemTime};
 use mockito::{Matcher, Server};
 use portcullis::{
     AccessToken, CallbackError, CallbackParams, ClientConfig, Error, IdTokenError, MemoryAdapter,
-    OAuthClient, OAuthProvider, Phase, Provider, ProviderUser, RefreshToken, RequestErrorKind,
-    USER_AGENT, Url,
+    OAuthClient, OAuthProvider, Phase, Provider, ProviderUser, RefreshToken, USER_AGENT, Url,
 };
 use portcullis_google::{AccessType, Google, GoogleUser};
 use portcullis_oidc::{Clock, Jwks};
+use portcullis_testkit::expect::{self, Credentials, JSON, Reply};
 use portcullis_testkit::jwt::{Signer, id_token_error, now, tamper};
-use portcullis_testkit::{callback_for, form_is, query_of, s256_challenge};
+use portcullis_testkit::{callback_for, query_of, s256_challenge};
 use serde_json::{Value, json};
 
 const REDIRECT: &str = "http://localhost:3000/login/google/callback";
@@ -28,6 +28,12 @@ const KID: &str = "6719678351a5faedc2e70274bbea62da2a8c4a12";
 const SUB: &str = "110169484474386276334";
 /// A nonce for `validate_code` calls made without an authorization URL.
 const NONCE: &str = "n-0S6_WzA2Mj";
+
+/// Google takes the client id and secret in the form body.
+const CREDENTIALS: Credentials<'_> = Credentials::Body {
+    id: CLIENT_ID,
+    secret: CLIENT_SECRET,
+};
 
 /// The claims of an ID token as Google issues it for `openid email profile`.
 fn id_claims(nonce: &str) -> Value {
@@ -101,9 +107,7 @@ fn client(server: &Server, google: Google, config: ClientConfig) -> Client {
     let google = google.jwks(Jwks::new(
         format!("{}/oauth2/v3/certs", server.url()).parse().unwrap(),
     ));
-    OAuthClient::new(google, config, MemoryAdapter::new())
-        .unwrap()
-        .with_endpoints(Google::new().endpoints().rebased(&server.url()).unwrap())
+    expect::client(google, config, server)
 }
 
 /// Google's key set, expected to be fetched `times` times.
@@ -125,40 +129,27 @@ fn config() -> ClientConfig {
     ClientConfig::new(CLIENT_ID, CLIENT_SECRET).redirect_uri(REDIRECT.parse().unwrap())
 }
 
+/// The expected code exchange, for each test to answer as it needs.
+fn code_exchange(server: &mut Server, verifier: &str) -> mockito::Mock {
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", "4/0AQSTgQE-the-code"),
+        ("code_verifier", verifier),
+        ("redirect_uri", REDIRECT),
+    ];
+    expect::token_request(server, "/token", CREDENTIALS, &form)
+}
+
 async fn mock_token(server: &mut Server, verifier: &str, body: String) -> mockito::Mock {
-    server
-        .mock("POST", "/token")
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("accept", "application/json")
-        .match_header("user-agent", USER_AGENT)
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("grant_type", "authorization_code"),
-            ("code", "4/0AQSTgQE-the-code"),
-            ("code_verifier", verifier),
-            ("redirect_uri", REDIRECT),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-        ]))
-        .with_header("content-type", "application/json; charset=utf-8")
-        .with_body(body)
-        .expect(1)
-        .create_async()
+    code_exchange(server, verifier)
+        .reply(200, "application/json; charset=utf-8", body)
         .await
 }
 
 async fn mock_userinfo(server: &mut Server, status: usize, body: &str) -> mockito::Mock {
-    server
-        .mock("GET", "/v1/userinfo")
-        .match_header("authorization", format!("Bearer {ACCESS_TOKEN}").as_str())
-        .match_header("accept", "application/json")
-        .match_header("user-agent", USER_AGENT)
+    expect::api_request(server, "GET", "/v1/userinfo", &[], ACCESS_TOKEN)
         .match_body(Matcher::Exact(String::new()))
-        .with_status(status)
-        .with_header("content-type", "application/json; charset=UTF-8")
-        .with_body(body)
-        .expect(1)
-        .create_async()
+        .reply(status, "application/json; charset=UTF-8", body)
         .await
 }
 
@@ -480,24 +471,18 @@ async fn refresh_keeps_the_refresh_token_google_does_not_rotate() {
         Google::new().access_type(AccessType::Offline),
         config(),
     );
-    let mock = server
-        .mock("POST", "/token")
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", REFRESH_TOKEN),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-        ]))
-        .with_header("content-type", "application/json; charset=utf-8")
-        .with_body(
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", REFRESH_TOKEN),
+    ];
+    let mock = expect::token_request(&mut server, "/token", CREDENTIALS, &form)
+        .reply(
+            200,
+            "application/json; charset=utf-8",
             r#"{"access_token":"ya29.a0AfB_byD-refreshed","expires_in":3599,
                 "scope":"openid https://www.googleapis.com/auth/userinfo.profile https://www.googleapis.com/auth/userinfo.email",
                 "token_type":"Bearer","id_token":"eyJhbGciOiJSUzI1NiJ9.e30.c2ln"}"#,
         )
-        .expect(1)
-        .create_async()
         .await;
 
     let tokens = google
@@ -519,21 +504,12 @@ async fn revoke_sends_the_token_and_reports_google_errors() {
     let mut server = Server::new_async().await;
     let google = client(&server, Google::new(), config());
 
-    let ok = server
-        .mock("POST", "/revoke")
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("token", REFRESH_TOKEN),
-            ("token_type_hint", "refresh_token"),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-        ]))
-        .with_status(200)
-        .with_header("content-type", "application/json; charset=utf-8")
-        .with_body("{}")
-        .expect(1)
-        .create_async()
+    let form = [
+        ("token", REFRESH_TOKEN),
+        ("token_type_hint", "refresh_token"),
+    ];
+    let ok = expect::token_request(&mut server, "/revoke", CREDENTIALS, &form)
+        .reply(200, "application/json; charset=utf-8", "{}")
         .await;
     google
         .revoke(RefreshToken::new(REFRESH_TOKEN.to_owned()))
@@ -541,40 +517,27 @@ async fn revoke_sends_the_token_and_reports_google_errors() {
         .unwrap();
     ok.assert_async().await;
 
-    let expired = server
-        .mock("POST", "/revoke")
-        .match_request(form_is(&[
-            ("token", ACCESS_TOKEN),
-            ("token_type_hint", "access_token"),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-        ]))
-        .with_status(400)
-        .with_header("content-type", "application/json; charset=utf-8")
-        .with_body(r#"{"error":"invalid_token","error_description":"Token expired or revoked"}"#)
-        .expect(1)
-        .create_async()
+    let form = [("token", ACCESS_TOKEN), ("token_type_hint", "access_token")];
+    let expired = expect::token_request(&mut server, "/revoke", CREDENTIALS, &form)
+        .reply(
+            400,
+            "application/json; charset=utf-8",
+            r#"{"error":"invalid_token","error_description":"Token expired or revoked"}"#,
+        )
         .await;
     let err = google
         .revoke(AccessToken::new(ACCESS_TOKEN.to_owned()))
         .await
         .unwrap_err();
     expired.assert_async().await;
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::Revoke);
+    let request = expect::assert_oauth_error(
+        &err,
+        Phase::Revoke,
+        400,
+        "invalid_token",
+        Some("Token expired or revoked"),
+    );
     assert_eq!(request.provider(), "google");
-    assert!(
-        matches!(request.kind(), RequestErrorKind::OAuth { status: 400, .. }),
-        "{request:?}"
-    );
-    let oauth = request.oauth_error().unwrap();
-    assert_eq!(oauth.error, "invalid_token");
-    assert_eq!(
-        oauth.description.as_deref(),
-        Some("Token expired or revoked")
-    );
     assert!(!err.is_retryable());
     assert!(!err.to_string().contains(ACCESS_TOKEN), "{err}");
 }
@@ -585,21 +548,12 @@ async fn invalid_grant_is_an_oauth_error() {
     let google = client(&server, Google::new(), config());
     let auth = google.authorization_url();
     let verifier = auth.pending.code_verifier().unwrap().to_owned();
-    let token = server
-        .mock("POST", "/token")
-        .match_request(form_is(&[
-            ("grant_type", "authorization_code"),
-            ("code", "4/0AQSTgQE-the-code"),
-            ("code_verifier", &verifier),
-            ("redirect_uri", REDIRECT),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-        ]))
-        .with_status(400)
-        .with_header("content-type", "application/json; charset=utf-8")
-        .with_body(r#"{"error":"invalid_grant","error_description":"Bad Request"}"#)
-        .expect(1)
-        .create_async()
+    let token = code_exchange(&mut server, &verifier)
+        .reply(
+            400,
+            "application/json; charset=utf-8",
+            r#"{"error":"invalid_grant","error_description":"Bad Request"}"#,
+        )
         .await;
     let user = server
         .mock("GET", "/v1/userinfo")
@@ -613,20 +567,12 @@ async fn invalid_grant_is_an_oauth_error() {
         .unwrap_err();
     token.assert_async().await;
     user.assert_async().await;
-    assert_eq!(err.code(), "FAILED_REQUEST");
-    assert!(!err.is_retryable(), "a code exchange is never retried");
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::TokenExchange);
-    assert!(
-        matches!(request.kind(), RequestErrorKind::OAuth { status: 400, .. }),
-        "{request:?}"
-    );
-    assert_eq!(request.oauth_error().unwrap().error, "invalid_grant");
-    assert_eq!(
-        request.oauth_error().unwrap().description.as_deref(),
-        Some("Bad Request")
+    expect::assert_oauth_error(
+        &err,
+        Phase::TokenExchange,
+        400,
+        "invalid_grant",
+        Some("Bad Request"),
     );
     assert_eq!(google.adapter().user_count(), 0);
 }
@@ -649,21 +595,13 @@ async fn html_error_page_is_an_unexpected_response() {
         .validate_code("4/0AQSTgQE-the-code", Some("v"), None)
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    match request.kind() {
-        RequestErrorKind::UnexpectedResponse {
-            status,
-            content_type,
-            excerpt,
-        } => {
-            assert_eq!(*status, 500);
-            assert_eq!(content_type.as_deref(), Some("text/html; charset=UTF-8"));
-            assert!(excerpt.contains("Error 500 (Server Error)"), "{excerpt}");
-        }
-        other => panic!("{other:?}"),
-    }
+    expect::assert_unexpected_response(
+        &err,
+        Phase::TokenExchange,
+        500,
+        "text/html; charset=UTF-8",
+        "Error 500 (Server Error)",
+    );
     assert!(
         !err.is_retryable(),
         "never for a code exchange, even on a 500"
@@ -677,7 +615,7 @@ async fn invalid_userinfo_json_names_the_problem() {
     mock_certs(&mut server, 1).await;
     server
         .mock("POST", "/token")
-        .with_header("content-type", "application/json")
+        .with_header("content-type", JSON)
         .with_body(tokens_online(NONCE))
         .create_async()
         .await;
@@ -692,14 +630,7 @@ async fn invalid_userinfo_json_names_the_problem() {
         .validate_code("4/0AQSTgQE-the-code", Some("v"), Some(NONCE))
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::UserInfo);
-    assert!(
-        matches!(request.kind(), RequestErrorKind::InvalidResponse { .. }),
-        "{request:?}"
-    );
+    expect::assert_invalid_response(&err, Phase::UserInfo, None);
     assert!(
         err.to_string().contains("google user request failed"),
         "{err}"
@@ -710,7 +641,7 @@ async fn invalid_userinfo_json_names_the_problem() {
     server.reset();
     server
         .mock("POST", "/token")
-        .with_header("content-type", "application/json")
+        .with_header("content-type", JSON)
         .with_body(tokens_online(NONCE))
         .create_async()
         .await;
@@ -724,13 +655,7 @@ async fn invalid_userinfo_json_names_the_problem() {
         .validate_code("4/0AQSTgQE-the-code", Some("v"), Some(NONCE))
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert!(
-        matches!(request.kind(), RequestErrorKind::InvalidResponse { field: Some(f), .. } if f == "sub"),
-        "{request:?}"
-    );
+    expect::assert_invalid_response(&err, Phase::UserInfo, Some("sub"));
     assert_eq!(google.adapter().user_count(), 0);
 }
 
@@ -825,13 +750,9 @@ async fn sign_in_with(
 }
 
 async fn mock_userinfo_times(server: &mut Server, body: &str, times: usize) -> mockito::Mock {
-    server
-        .mock("GET", "/v1/userinfo")
-        .match_header("authorization", format!("Bearer {ACCESS_TOKEN}").as_str())
-        .with_header("content-type", "application/json; charset=UTF-8")
-        .with_body(body)
+    expect::api_request(server, "GET", "/v1/userinfo", &[], ACCESS_TOKEN)
         .expect(times)
-        .create_async()
+        .reply(200, "application/json; charset=UTF-8", body)
         .await
 }
 
@@ -1006,7 +927,7 @@ async fn no_id_token_or_no_nonce_is_no_sign_in() {
     // Without the sign-in's nonce, the ID token proves nothing.
     server
         .mock("POST", "/token")
-        .with_header("content-type", "application/json")
+        .with_header("content-type", JSON)
         .with_body(tokens_online(NONCE))
         .create_async()
         .await;

@@ -6,10 +6,11 @@ use std::time::Duration;
 use mockito::{Matcher, Server};
 use portcullis::{
     ClientConfig, Endpoints, Error, MemoryAdapter, OAuthClient, OAuthProvider, Phase, Provider,
-    ProviderUser, RefreshToken, RequestErrorKind, USER_AGENT, Url,
+    ProviderUser, RefreshToken, Url,
 };
 use portcullis_kakao::{Kakao, KakaoUser};
-use portcullis_testkit::{callback_for, form_is, query_of, s256_challenge};
+use portcullis_testkit::expect::{self, Credentials, Reply};
+use portcullis_testkit::{callback_for, query_of, s256_challenge};
 
 const REST_API_KEY: &str = "9c4b1f0e2d8a7c6b5a4f3e2d1c0b9a8f";
 const CLIENT_SECRET: &str = "Qm3vT8kPz1xY7nRw4sLd9gHc2jFb6aE0";
@@ -18,6 +19,15 @@ const CODE: &str = "q3ZX8b2xE5m1kR9vT4nW7yP0sL6dJ2hF8gC1aB5zY3xV9uT7";
 
 const TOKEN_PATH: &str = "/oauth/token";
 const USER_PATH: &str = "/v2/user/me";
+
+/// The content type of Kakao's JSON answers.
+const KAKAO_JSON: &str = "application/json;charset=UTF-8";
+
+/// Kakao takes the REST API key and the client secret in the form body.
+const CREDENTIALS: Credentials<'_> = Credentials::Body {
+    id: REST_API_KEY,
+    secret: CLIENT_SECRET,
+};
 
 const ACCESS_TOKEN: &str = "IhvO2jmaTwssGkJh739xghhibuU4VgOR-R_fc0joCiolTgAAAYa3CDav";
 const REFRESH_TOKEN: &str = "vtH8T2J7yePI-pBkX6zq99fykMNzcponAAAAAgoXEC8AAAGV1kYOoi2N1GIgzv2p";
@@ -63,9 +73,7 @@ const USER: &str = r#"{
 type Client = OAuthClient<Kakao, MemoryAdapter<String>>;
 
 fn client(server: &Server, config: ClientConfig) -> Client {
-    OAuthClient::new(Kakao::new(), config, MemoryAdapter::new())
-        .unwrap()
-        .with_endpoints(Kakao::new().endpoints().rebased(&server.url()).unwrap())
+    expect::client(Kakao::new(), config, server)
 }
 
 fn config() -> ClientConfig {
@@ -81,40 +89,28 @@ fn user(json: &str) -> KakaoUser {
 /// The code exchange as Kakao documents it: every parameter in the form body, with the
 /// redirect URI (which Lucia left out) and the PKCE verifier.
 async fn mock_token(server: &mut Server, verifier: &str, body: &str) -> mockito::Mock {
-    server
-        .mock("POST", TOKEN_PATH)
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("accept", "application/json")
-        .match_header("user-agent", USER_AGENT)
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("grant_type", "authorization_code"),
-            ("code", CODE),
-            ("code_verifier", verifier),
-            ("redirect_uri", REDIRECT),
-            ("client_id", REST_API_KEY),
-            ("client_secret", CLIENT_SECRET),
-        ]))
-        .with_header("content-type", "application/json;charset=UTF-8")
-        .with_body(body)
-        .expect(1)
-        .create_async()
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", CODE),
+        ("code_verifier", verifier),
+        ("redirect_uri", REDIRECT),
+    ];
+    expect::token_request(server, TOKEN_PATH, CREDENTIALS, &form)
+        .reply(200, KAKAO_JSON, body)
         .await
 }
 
 /// The user request: the bearer token, and only `secure_resource=true` in the query.
 async fn mock_user(server: &mut Server, status: usize, body: &str) -> mockito::Mock {
-    server
-        .mock("GET", USER_PATH)
-        .match_query(Matcher::Exact("secure_resource=true".to_owned()))
-        .match_header("authorization", format!("Bearer {ACCESS_TOKEN}").as_str())
-        .match_header("user-agent", USER_AGENT)
-        .with_status(status)
-        .with_header("content-type", "application/json;charset=UTF-8")
-        .with_body(body)
-        .expect(1)
-        .create_async()
-        .await
+    expect::api_request(
+        server,
+        "GET",
+        USER_PATH,
+        &[("secure_resource", "true")],
+        ACCESS_TOKEN,
+    )
+    .reply(status, KAKAO_JSON, body)
+    .await
 }
 
 #[test]
@@ -349,20 +345,12 @@ fn default_profile_images_are_not_avatars_and_ids_are_decimal() {
 }
 
 async fn mock_refresh(server: &mut Server, body: &str) -> mockito::Mock {
-    server
-        .mock("POST", TOKEN_PATH)
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", REFRESH_TOKEN),
-            ("client_id", REST_API_KEY),
-            ("client_secret", CLIENT_SECRET),
-        ]))
-        .with_header("content-type", "application/json;charset=UTF-8")
-        .with_body(body)
-        .expect(1)
-        .create_async()
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", REFRESH_TOKEN),
+    ];
+    expect::token_request(server, TOKEN_PATH, CREDENTIALS, &form)
+        .reply(200, KAKAO_JSON, body)
         .await
 }
 
@@ -417,7 +405,7 @@ async fn an_invalid_code_is_an_oauth_error() {
     server
         .mock("POST", TOKEN_PATH)
         .with_status(400)
-        .with_header("content-type", "application/json;charset=UTF-8")
+        .with_header("content-type", KAKAO_JSON)
         .with_body(
             r#"{"error":"invalid_grant","error_description":"authorization code not found for code=q3ZX8b2xE5m1kR9vT4nW7yP0sL6dJ2hF8gC1aB5zY3xV9uT7","error_code":"KOE320"}"#,
         )
@@ -434,17 +422,8 @@ async fn an_invalid_code_is_an_oauth_error() {
         .await
         .unwrap_err();
     user.assert_async().await;
-    assert_eq!(err.code(), "FAILED_REQUEST");
-    assert!(!err.is_retryable(), "a code exchange is never retried");
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::TokenExchange);
-    assert!(
-        matches!(request.kind(), RequestErrorKind::OAuth { status: 400, .. }),
-        "{request:?}"
-    );
-    assert_eq!(request.oauth_error().unwrap().error, "invalid_grant");
+    let request =
+        expect::assert_oauth_error(&err, Phase::TokenExchange, 400, "invalid_grant", None);
     assert!(
         request
             .oauth_error()
@@ -473,18 +452,13 @@ async fn html_error_page_is_an_unexpected_response() {
         .validate_code(CODE, Some("v"), None)
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    match request.kind() {
-        RequestErrorKind::UnexpectedResponse {
-            status, excerpt, ..
-        } => {
-            assert_eq!(*status, 500);
-            assert!(excerpt.contains("서비스 점검"), "{excerpt}");
-        }
-        other => panic!("{other:?}"),
-    }
+    expect::assert_unexpected_response(
+        &err,
+        Phase::TokenExchange,
+        500,
+        "text/html;charset=UTF-8",
+        "서비스 점검",
+    );
     assert!(!err.is_retryable());
 }
 
@@ -492,25 +466,13 @@ async fn html_error_page_is_an_unexpected_response() {
 async fn invalid_user_json_names_the_problem() {
     let mut server = Server::new_async().await;
     let kakao = client(&server, config());
-    server
-        .mock("POST", TOKEN_PATH)
-        .with_header("content-type", "application/json")
-        .with_body(TOKEN_RESPONSE)
-        .create_async()
-        .await;
+    mock_token(&mut server, "v", TOKEN_RESPONSE).await;
     mock_user(&mut server, 200, r#"{"id":3456789012,"kakao_account":{"#).await;
     let err = kakao
         .validate_code(CODE, Some("v"), None)
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::UserInfo);
-    assert!(
-        matches!(request.kind(), RequestErrorKind::InvalidResponse { .. }),
-        "{request:?}"
-    );
+    expect::assert_invalid_response(&err, Phase::UserInfo, None);
     assert!(
         err.to_string().contains("kakao user request failed"),
         "{err}"
@@ -521,12 +483,7 @@ async fn invalid_user_json_names_the_problem() {
 async fn an_invalid_token_at_the_user_request_is_a_typed_failure() {
     let mut server = Server::new_async().await;
     let kakao = client(&server, config());
-    server
-        .mock("POST", TOKEN_PATH)
-        .with_header("content-type", "application/json")
-        .with_body(TOKEN_RESPONSE)
-        .create_async()
-        .await;
+    mock_token(&mut server, "v", TOKEN_RESPONSE).await;
     // Kakao's API errors are `{msg, code}`, not RFC 6749's.
     mock_user(
         &mut server,
@@ -538,16 +495,7 @@ async fn an_invalid_token_at_the_user_request_is_a_typed_failure() {
         .validate_code(CODE, Some("v"), None)
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert!(
-        matches!(
-            request.kind(),
-            RequestErrorKind::UnexpectedResponse { status: 401, excerpt, .. } if excerpt.contains("does not exist")
-        ),
-        "{request:?}"
-    );
+    expect::assert_unexpected_response(&err, Phase::UserInfo, 401, KAKAO_JSON, "does not exist");
 }
 
 #[test]

@@ -1,16 +1,17 @@
 //! Keycloak against a mock realm on 127.0.0.1, with ID tokens signed here: the exact
 //! requests, the callback's `iss`, roles, and every way a token is refused.
 
-use mockito::{Matcher, Mock, Server};
+use mockito::{Mock, Server};
 use portcullis::{
     AccessToken, AuthorizationUrl, CallbackError, CallbackParams, ClientConfig, Error,
     IdTokenError, MemoryAdapter, OAuthClient, OAuthProvider, Phase, Provider, ProviderSession,
-    RefreshToken, RequestErrorKind, USER_AGENT,
+    RefreshToken, USER_AGENT,
 };
 use portcullis_keycloak::{Keycloak, KeycloakRoleType, KeycloakUser};
 use portcullis_oidc::Algorithm;
+use portcullis_testkit::expect::{self, Credentials, JSON, Reply};
 use portcullis_testkit::jwt::{Signer, id_token_error, now};
-use portcullis_testkit::{basic_auth, callback_for, form_is, query_of, s256_challenge};
+use portcullis_testkit::{callback_for, query_of, s256_challenge};
 use serde_json::{Value, json};
 
 const CLIENT_ID: &str = "portal";
@@ -27,6 +28,13 @@ const KID: &str = "vWzX3tq0Y8mJ1nK5pR7sT9uV2wX4yZ6aB8cD0eF2gH4";
 const CERTS: &str = "/realms/acme/protocol/openid-connect/certs";
 const TOKEN: &str = "/realms/acme/protocol/openid-connect/token";
 const USERINFO: &str = "/realms/acme/protocol/openid-connect/userinfo";
+const REVOKE: &str = "/realms/acme/protocol/openid-connect/revoke";
+
+/// A confidential Keycloak client authenticates with HTTP Basic.
+const CREDENTIALS: Credentials<'_> = Credentials::Basic {
+    id: CLIENT_ID,
+    secret: CLIENT_SECRET,
+};
 
 type Client = OAuthClient<Keycloak, MemoryAdapter<String>>;
 
@@ -113,38 +121,21 @@ fn token_response(id_token: &str) -> Value {
 
 /// The token endpoint, expecting exactly the code exchange of `auth` with Basic auth.
 async fn mock_token(server: &mut Server, auth: &AuthorizationUrl, body: &Value) -> Mock {
-    server
-        .mock("POST", TOKEN)
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("accept", "application/json")
-        .match_header("user-agent", USER_AGENT)
-        .match_header(
-            "authorization",
-            basic_auth(CLIENT_ID, CLIENT_SECRET).as_str(),
-        )
-        .match_request(form_is(&[
-            ("grant_type", "authorization_code"),
-            ("code", CODE),
-            ("code_verifier", auth.pending.code_verifier().unwrap()),
-            ("redirect_uri", REDIRECT),
-        ]))
-        .with_header("content-type", "application/json")
-        .with_body(body.to_string())
-        .expect(1)
-        .create_async()
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", CODE),
+        ("code_verifier", auth.pending.code_verifier().unwrap()),
+        ("redirect_uri", REDIRECT),
+    ];
+    expect::token_request(server, TOKEN, CREDENTIALS, &form)
+        .reply(200, JSON, body.to_string())
         .await
 }
 
 async fn mock_userinfo(server: &mut Server, body: &Value, times: usize) -> Mock {
-    server
-        .mock("GET", USERINFO)
-        .match_header("authorization", format!("Bearer {ACCESS_TOKEN}").as_str())
-        .match_header("accept", "application/json")
-        .match_header("user-agent", USER_AGENT)
-        .with_header("content-type", "application/json")
-        .with_body(body.to_string())
+    expect::api_request(server, "GET", USERINFO, &[], ACCESS_TOKEN)
         .expect(times)
-        .create_async()
+        .reply(200, JSON, body.to_string())
         .await
 }
 
@@ -631,21 +622,24 @@ async fn a_public_client_sends_its_id_instead_of_basic_auth() {
     mock_userinfo(&mut server, &userinfo(), 1).await;
     let auth = keycloak.authorization_url();
     let claims = id_claims(&realm(&server), auth.pending.nonce().unwrap());
-    let token = server
-        .mock("POST", TOKEN)
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("grant_type", "authorization_code"),
-            ("code", CODE),
-            ("code_verifier", auth.pending.code_verifier().unwrap()),
-            ("redirect_uri", REDIRECT),
-            ("client_id", CLIENT_ID),
-        ]))
-        .with_header("content-type", "application/json")
-        .with_body(token_response(&Signer::rs256(KID).sign(&claims)).to_string())
-        .expect(1)
-        .create_async()
-        .await;
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", CODE),
+        ("code_verifier", auth.pending.code_verifier().unwrap()),
+        ("redirect_uri", REDIRECT),
+    ];
+    let token = expect::token_request(
+        &mut server,
+        TOKEN,
+        Credentials::Public { id: CLIENT_ID },
+        &form,
+    )
+    .reply(
+        200,
+        JSON,
+        token_response(&Signer::rs256(KID).sign(&claims)).to_string(),
+    )
+    .await;
     keycloak
         .validate_callback(
             &keycloak_callback(&auth, Some(&realm(&server))),
@@ -660,18 +654,14 @@ async fn a_public_client_sends_its_id_instead_of_basic_auth() {
 async fn refresh_and_revoke_authenticate_with_basic() {
     let mut server = Server::new_async().await;
     let keycloak = client(Keycloak::new(&server.url(), "acme").unwrap());
-    let refresh = server
-        .mock("POST", TOKEN)
-        .match_header(
-            "authorization",
-            basic_auth(CLIENT_ID, CLIENT_SECRET).as_str(),
-        )
-        .match_request(form_is(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", REFRESH_TOKEN),
-        ]))
-        .with_header("content-type", "application/json")
-        .with_body(
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", REFRESH_TOKEN),
+    ];
+    let refresh = expect::token_request(&mut server, TOKEN, CREDENTIALS, &form)
+        .reply(
+            200,
+            JSON,
             json!({
                 "access_token": "eyJhbGciOiJSUzI1NiJ9.refreshed",
                 "expires_in": 300,
@@ -685,8 +675,6 @@ async fn refresh_and_revoke_authenticate_with_basic() {
             })
             .to_string(),
         )
-        .expect(1)
-        .create_async()
         .await;
     let tokens = keycloak
         .refresh(&RefreshToken::new(REFRESH_TOKEN.to_owned()))
@@ -698,20 +686,12 @@ async fn refresh_and_revoke_authenticate_with_basic() {
         "eyJhbGciOiJIUzUxMiJ9.rotated"
     );
 
-    let revoke = server
-        .mock("POST", "/realms/acme/protocol/openid-connect/revoke")
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header(
-            "authorization",
-            basic_auth(CLIENT_ID, CLIENT_SECRET).as_str(),
-        )
-        .match_request(form_is(&[
-            ("token", REFRESH_TOKEN),
-            ("token_type_hint", "refresh_token"),
-        ]))
-        .with_status(200)
-        .expect(1)
-        .create_async()
+    let form = [
+        ("token", REFRESH_TOKEN),
+        ("token_type_hint", "refresh_token"),
+    ];
+    let revoke = expect::token_request(&mut server, REVOKE, CREDENTIALS, &form)
+        .reply_empty(200)
         .await;
     keycloak
         .revoke(RefreshToken::new(REFRESH_TOKEN.to_owned()))
@@ -720,26 +700,25 @@ async fn refresh_and_revoke_authenticate_with_basic() {
     revoke.assert_async().await;
 
     // Keycloak's answer to a token of an unknown client.
-    server
-        .mock("POST", "/realms/acme/protocol/openid-connect/revoke")
-        .match_request(form_is(&[
-            ("token", ACCESS_TOKEN),
-            ("token_type_hint", "access_token"),
-        ]))
-        .with_status(401)
-        .with_header("content-type", "application/json")
-        .with_body(r#"{"error":"unauthorized_client","error_description":"Unauthorized client for token"}"#)
-        .create_async()
+    let form = [("token", ACCESS_TOKEN), ("token_type_hint", "access_token")];
+    expect::token_request(&mut server, REVOKE, CREDENTIALS, &form)
+        .reply(
+            401,
+            JSON,
+            r#"{"error":"unauthorized_client","error_description":"Unauthorized client for token"}"#,
+        )
         .await;
     let err = keycloak
         .revoke(AccessToken::new(ACCESS_TOKEN.to_owned()))
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::Revoke);
-    assert_eq!(request.oauth_error().unwrap().error, "unauthorized_client");
+    expect::assert_oauth_error(
+        &err,
+        Phase::Revoke,
+        401,
+        "unauthorized_client",
+        Some("Unauthorized client for token"),
+    );
 }
 
 #[tokio::test]
@@ -763,17 +742,12 @@ async fn an_invalid_code_is_an_oauth_error() {
         )
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::TokenExchange);
-    assert!(matches!(
-        request.kind(),
-        RequestErrorKind::OAuth { status: 400, .. }
-    ));
-    assert_eq!(
-        request.oauth_error().unwrap().description.as_deref(),
-        Some("Code not valid")
+    expect::assert_oauth_error(
+        &err,
+        Phase::TokenExchange,
+        400,
+        "invalid_grant",
+        Some("Code not valid"),
     );
     info.assert_async().await;
 }

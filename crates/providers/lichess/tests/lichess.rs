@@ -3,13 +3,14 @@
 
 use std::time::Duration;
 
-use mockito::{Matcher, Server};
+use mockito::Server;
 use portcullis::{
     ClientAuth, ClientConfig, Endpoints, Error, MemoryAdapter, OAuthClient, OAuthProvider, Phase,
-    Provider, RequestErrorKind, USER_AGENT, Url,
+    Provider, Url,
 };
 use portcullis_lichess::{Lichess, LichessUser};
-use portcullis_testkit::{callback_for, form_is, query_of, s256_challenge};
+use portcullis_testkit::expect::{self, Credentials, JSON, Reply};
+use portcullis_testkit::{callback_for, query_of, s256_challenge};
 
 const CLIENT_ID: &str = "app.example";
 const REDIRECT: &str = "http://localhost:3000/login/lichess/callback";
@@ -58,12 +59,8 @@ const ACCOUNT: &str = r#"{
 /// `GET /api/account/email`: the documented example.
 const EMAIL: &str = r#"{"email":"bobby@localhost"}"#;
 
-type Client = OAuthClient<Lichess, MemoryAdapter<String>>;
-
-fn client(server: &Server, config: ClientConfig) -> Client {
-    OAuthClient::new(Lichess::new(), config, MemoryAdapter::new())
-        .unwrap()
-        .with_endpoints(Lichess::new().endpoints().rebased(&server.url()).unwrap())
+fn client(server: &Server, config: ClientConfig) -> OAuthClient<Lichess, MemoryAdapter<String>> {
+    expect::client(Lichess::new(), config, server)
 }
 
 /// The configuration Lichess calls for: a public client, no secret.
@@ -81,37 +78,21 @@ async fn mock_token(
     status: usize,
     body: &str,
 ) -> mockito::Mock {
-    server
-        .mock("POST", TOKEN_PATH)
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("accept", "application/json")
-        .match_header("user-agent", USER_AGENT)
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("grant_type", "authorization_code"),
-            ("code", CODE),
-            ("code_verifier", verifier),
-            ("redirect_uri", REDIRECT),
-            ("client_id", CLIENT_ID),
-        ]))
-        .with_status(status)
-        .with_header("content-type", "application/json")
-        .with_body(body)
-        .expect(1)
-        .create_async()
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", CODE),
+        ("code_verifier", verifier),
+        ("redirect_uri", REDIRECT),
+    ];
+    let credentials = Credentials::Public { id: CLIENT_ID };
+    expect::token_request(server, TOKEN_PATH, credentials, &form)
+        .reply(status, JSON, body)
         .await
 }
 
 async fn mock_api(server: &mut Server, path: &str, status: usize, body: &str) -> mockito::Mock {
-    server
-        .mock("GET", path)
-        .match_header("authorization", format!("Bearer {ACCESS_TOKEN}").as_str())
-        .match_header("user-agent", USER_AGENT)
-        .with_status(status)
-        .with_header("content-type", "application/json")
-        .with_body(body)
-        .expect(1)
-        .create_async()
+    expect::api_request(server, "GET", path, &[], ACCESS_TOKEN)
+        .reply(status, JSON, body)
         .await
 }
 
@@ -327,17 +308,12 @@ async fn a_failing_email_request_fails_the_sign_in() {
         .validate_callback(&callback_for(&auth, CODE), &auth.pending)
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::UserInfo);
-    assert!(
-        matches!(request.kind(), RequestErrorKind::OAuth { status: 429, .. }),
-        "{request:?}"
-    );
-    assert!(
-        !err.is_retryable(),
-        "the code is spent: a new sign-in, not a retry"
+    expect::assert_oauth_error(
+        &err,
+        Phase::UserInfo,
+        429,
+        "Too many requests. Try again later.",
+        None,
     );
     assert_eq!(lichess.adapter().user_count(), 0);
 }
@@ -366,19 +342,12 @@ async fn a_pkce_mismatch_is_an_oauth_error() {
         .await
         .unwrap_err();
     account.assert_async().await;
-    assert_eq!(err.code(), "FAILED_REQUEST");
-    assert!(!err.is_retryable(), "a code exchange is never retried");
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::TokenExchange);
-    assert!(
-        matches!(request.kind(), RequestErrorKind::OAuth { status: 400, .. }),
-        "{request:?}"
-    );
-    assert_eq!(
-        request.oauth_error().unwrap().description.as_deref(),
-        Some("hash of code_verifier does not match code_challenge")
+    expect::assert_oauth_error(
+        &err,
+        Phase::TokenExchange,
+        400,
+        "invalid_grant",
+        Some("hash of code_verifier does not match code_challenge"),
     );
 }
 
@@ -399,18 +368,13 @@ async fn html_error_page_is_an_unexpected_response() {
         .validate_code(CODE, Some("v"), None)
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    match request.kind() {
-        RequestErrorKind::UnexpectedResponse {
-            status, excerpt, ..
-        } => {
-            assert_eq!(*status, 500);
-            assert!(excerpt.contains("Something went wrong"), "{excerpt}");
-        }
-        other => panic!("{other:?}"),
-    }
+    expect::assert_unexpected_response(
+        &err,
+        Phase::TokenExchange,
+        500,
+        "text/html; charset=utf-8",
+        "Something went wrong",
+    );
     assert!(!err.is_retryable());
 }
 
@@ -420,7 +384,7 @@ async fn invalid_account_json_names_the_problem() {
     let lichess = client(&server, config());
     server
         .mock("POST", TOKEN_PATH)
-        .with_header("content-type", "application/json")
+        .with_header("content-type", JSON)
         .with_body(TOKEN_RESPONSE)
         .create_async()
         .await;
@@ -441,14 +405,7 @@ async fn invalid_account_json_names_the_problem() {
         .await
         .unwrap_err();
     email.assert_async().await;
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::UserInfo);
-    assert!(
-        matches!(request.kind(), RequestErrorKind::InvalidResponse { .. }),
-        "{request:?}"
-    );
+    expect::assert_invalid_response(&err, Phase::UserInfo, None);
     assert!(
         err.to_string().contains("lichess user request failed"),
         "{err}"

@@ -1,15 +1,16 @@
 //! LINE Login against a mock of its endpoints: the exact requests, web-login ID tokens
 //! signed here with the channel secret (HS256) and verified, and the profile.
 
-use mockito::{Matcher, Mock, Server};
+use mockito::{Mock, Server};
 use portcullis::{
     ClientConfig, Error, IdTokenError, MemoryAdapter, OAuthClient, OAuthProvider, Phase, Provider,
-    ProviderSession, ProviderUser, RefreshToken, RequestErrorKind, USER_AGENT, Url,
+    ProviderSession, ProviderUser, RefreshToken, Url,
 };
 use portcullis_line::{Line, LineUser};
 use portcullis_oidc::Jwks;
+use portcullis_testkit::expect::{self, Credentials, JSON, Reply};
 use portcullis_testkit::jwt::{Signer, id_token_error, now};
-use portcullis_testkit::{callback_for, form_is, query_of, s256_challenge};
+use portcullis_testkit::{callback_for, query_of, s256_challenge};
 use serde_json::{Value, json};
 
 const CHANNEL_ID: &str = "1234567890";
@@ -19,23 +20,21 @@ const CODE: &str = "abcd1234efgh5678";
 const ACCESS_TOKEN: &str = "bNl4YEFPI/hjFWhTqexp4MuEw5YPs";
 const REFRESH_TOKEN: &str = "Aa1FdeggRhTnPNNpxr8p";
 const USER_ID: &str = "U4af4980629a1b2c3d4e5f60718293a4b";
+const TOKEN_PATH: &str = "/oauth2/v2.1/token";
 
-type Client = OAuthClient<Line, MemoryAdapter<String>>;
+/// LINE takes the channel id and secret in the form body.
+const CREDENTIALS: Credentials<'_> = Credentials::Body {
+    id: CHANNEL_ID,
+    secret: CHANNEL_SECRET,
+};
 
 /// LINE pointed at the mock server: its endpoints and (for ES256 tokens) its key set.
-fn client(server: &Server) -> Client {
+fn client(server: &Server) -> OAuthClient<Line, MemoryAdapter<String>> {
     let keys = format!("{}/oauth2/v2.1/certs", server.url());
-    OAuthClient::new(
+    expect::client(
         Line::new(CHANNEL_SECRET).jwks(Jwks::new(keys.parse().unwrap())),
         ClientConfig::new(CHANNEL_ID, CHANNEL_SECRET).redirect_uri(REDIRECT.parse().unwrap()),
-        MemoryAdapter::new(),
-    )
-    .unwrap()
-    .with_endpoints(
-        Line::new(CHANNEL_SECRET)
-            .endpoints()
-            .rebased(&server.url())
-            .unwrap(),
+        server,
     )
 }
 
@@ -66,46 +65,29 @@ fn profile() -> Value {
 }
 
 async fn mock_token(server: &mut Server, verifier: &str, id_token: &str) -> Mock {
-    server
-        .mock("POST", "/oauth2/v2.1/token")
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("accept", "application/json")
-        .match_header("user-agent", USER_AGENT)
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("grant_type", "authorization_code"),
-            ("code", CODE),
-            ("code_verifier", verifier),
-            ("redirect_uri", REDIRECT),
-            ("client_id", CHANNEL_ID),
-            ("client_secret", CHANNEL_SECRET),
-        ]))
-        .with_header("content-type", "application/json")
-        .with_body(
-            json!({
-                "access_token": ACCESS_TOKEN,
-                "expires_in": 2592000,
-                "id_token": id_token,
-                "refresh_token": REFRESH_TOKEN,
-                "scope": "profile openid email",
-                "token_type": "Bearer",
-            })
-            .to_string(),
-        )
-        .expect(1)
-        .create_async()
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", CODE),
+        ("code_verifier", verifier),
+        ("redirect_uri", REDIRECT),
+    ];
+    let body = json!({
+        "access_token": ACCESS_TOKEN,
+        "expires_in": 2592000,
+        "id_token": id_token,
+        "refresh_token": REFRESH_TOKEN,
+        "scope": "profile openid email",
+        "token_type": "Bearer",
+    });
+    expect::token_request(server, TOKEN_PATH, CREDENTIALS, &form)
+        .reply(200, JSON, body.to_string())
         .await
 }
 
 async fn mock_profile(server: &mut Server, body: &Value, expect: usize) -> Mock {
-    server
-        .mock("GET", "/v2/profile")
-        .match_header("authorization", format!("Bearer {ACCESS_TOKEN}").as_str())
-        .match_header("accept", "application/json")
-        .with_header("content-type", "application/json")
-        .with_body(body.to_string())
+    expect::api_request(server, "GET", "/v2/profile", &[], ACCESS_TOKEN)
         .expect(expect)
-        .create_async()
+        .reply(200, JSON, body.to_string())
         .await
 }
 
@@ -335,37 +317,31 @@ async fn a_profile_error_is_a_user_request_error() {
     let err = sign_in_with(&mut server, &Signer::hmac(CHANNEL_SECRET), |_| {})
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::UserInfo);
-    assert!(matches!(
-        request.kind(),
-        RequestErrorKind::UnexpectedResponse { status: 401, .. }
-    ));
+    expect::assert_unexpected_response(
+        &err,
+        Phase::UserInfo,
+        401,
+        JSON,
+        "The access token expired",
+    );
 }
 
 #[tokio::test]
 async fn refresh_sends_the_channel_credentials_in_the_body() {
     let mut server = Server::new_async().await;
     let line = client(&server);
-    let refresh = server
-        .mock("POST", "/oauth2/v2.1/token")
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", REFRESH_TOKEN),
-            ("client_id", CHANNEL_ID),
-            ("client_secret", CHANNEL_SECRET),
-        ]))
-        .with_header("content-type", "application/json")
-        .with_body(
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", REFRESH_TOKEN),
+    ];
+    let refresh = expect::token_request(&mut server, TOKEN_PATH, CREDENTIALS, &form)
+        .reply(
+            200,
+            JSON,
             json!({"token_type": "Bearer", "scope": "profile openid", "access_token": "fresh",
                    "expires_in": 2592000, "refresh_token": "8iFFRdyxNVNLWYeteMMJ"})
             .to_string(),
         )
-        .expect(1)
-        .create_async()
         .await;
     let tokens = line
         .refresh(&RefreshToken::new(REFRESH_TOKEN.to_owned()))
@@ -379,7 +355,7 @@ async fn refresh_sends_the_channel_credentials_in_the_body() {
     );
 
     server
-        .mock("POST", "/oauth2/v2.1/token")
+        .mock("POST", TOKEN_PATH)
         .with_status(400)
         .with_header("content-type", "application/json")
         .with_body(r#"{"error":"invalid_grant","error_description":"invalid refresh token"}"#)
@@ -389,8 +365,11 @@ async fn refresh_sends_the_channel_credentials_in_the_body() {
         .refresh(&RefreshToken::new("expired".to_owned()))
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.oauth_error().unwrap().error, "invalid_grant");
+    expect::assert_oauth_error(
+        &err,
+        Phase::Refresh,
+        400,
+        "invalid_grant",
+        Some("invalid refresh token"),
+    );
 }

@@ -6,10 +6,11 @@ use std::time::Duration;
 use mockito::{Matcher, Server};
 use portcullis::{
     ClientConfig, Error, MemoryAdapter, OAuthClient, OAuthProvider, Phase, Provider, ProviderUser,
-    RefreshToken, RequestErrorKind, USER_AGENT, Url,
+    RefreshToken, Url,
 };
 use portcullis_linkedin::{LinkedIn, LinkedInLocale, LinkedInUser};
-use portcullis_testkit::{callback_for, form_is, query_of};
+use portcullis_testkit::expect::{self, Credentials, JSON, Reply};
+use portcullis_testkit::{callback_for, query_of};
 
 const CLIENT_ID: &str = "86yxs8w3wtrjlq";
 const CLIENT_SECRET: &str = "WPL_AP1.s3cr3t-client.Fq8Ycw==";
@@ -54,12 +55,14 @@ const USER: &str = r#"{
   "email_verified": true
 }"#;
 
-type Client = OAuthClient<LinkedIn, MemoryAdapter<String>>;
+/// LinkedIn takes the client id and secret in the form body.
+const CREDENTIALS: Credentials<'_> = Credentials::Body {
+    id: CLIENT_ID,
+    secret: CLIENT_SECRET,
+};
 
-fn client(server: &Server, config: ClientConfig) -> Client {
-    OAuthClient::new(LinkedIn::new(), config, MemoryAdapter::new())
-        .unwrap()
-        .with_endpoints(LinkedIn::new().endpoints().rebased(&server.url()).unwrap())
+fn client(server: &Server) -> OAuthClient<LinkedIn, MemoryAdapter<String>> {
+    expect::client(LinkedIn::new(), config(), server)
 }
 
 fn config() -> ClientConfig {
@@ -72,40 +75,20 @@ fn user(json: &str) -> LinkedInUser {
 
 /// The code exchange as LinkedIn documents it: no PKCE, id and secret in the body.
 async fn mock_token(server: &mut Server, status: usize, body: &str) -> mockito::Mock {
-    server
-        .mock("POST", TOKEN_PATH)
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("accept", "application/json")
-        .match_header("user-agent", USER_AGENT)
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("grant_type", "authorization_code"),
-            ("code", CODE),
-            ("redirect_uri", REDIRECT),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-        ]))
-        .with_status(status)
-        .with_header("content-type", "application/json")
-        .with_body(body)
-        .expect(1)
-        .create_async()
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", CODE),
+        ("redirect_uri", REDIRECT),
+    ];
+    expect::token_request(server, TOKEN_PATH, CREDENTIALS, &form)
+        .reply(status, JSON, body)
         .await
 }
 
 async fn mock_user(server: &mut Server, status: usize, body: &str) -> mockito::Mock {
-    server
-        .mock("GET", USER_PATH)
-        .match_query(Matcher::Missing)
-        .match_header("authorization", format!("Bearer {ACCESS_TOKEN}").as_str())
-        .match_header("accept", "application/json")
-        .match_header("user-agent", USER_AGENT)
+    expect::api_request(server, "GET", USER_PATH, &[], ACCESS_TOKEN)
         .match_body(Matcher::Exact(String::new()))
-        .with_status(status)
-        .with_header("content-type", "application/json")
-        .with_body(body)
-        .expect(1)
-        .create_async()
+        .reply(status, JSON, body)
         .await
 }
 
@@ -197,7 +180,7 @@ fn a_redirect_uri_is_required() {
 #[tokio::test]
 async fn sign_in_creates_then_finds_the_user() {
     let mut server = Server::new_async().await;
-    let linkedin = client(&server, config());
+    let linkedin = client(&server);
     let auth = linkedin.authorization_url();
 
     let token = mock_token(&mut server, 200, TOKEN_RESPONSE_WITH_REFRESH).await;
@@ -346,27 +329,21 @@ fn email_is_verified_only_when_linkedin_says_so() {
 #[tokio::test]
 async fn refresh_sends_the_refresh_grant_with_the_secret_in_the_body() {
     let mut server = Server::new_async().await;
-    let linkedin = client(&server, config());
-    let mock = server
-        .mock("POST", TOKEN_PATH)
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", "AQWAft_WjYZKwuWXLC5hQlghgTam"),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-        ]))
-        .with_header("content-type", "application/json")
+    let linkedin = client(&server);
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", "AQWAft_WjYZKwuWXLC5hQlghgTam"),
+    ];
+    let mock = expect::token_request(&mut server, TOKEN_PATH, CREDENTIALS, &form)
         // LinkedIn's refresh response as its programmatic-refresh docs show it: no
         // `token_type`, the same refresh token with its remaining lifetime.
-        .with_body(
+        .reply(
+            200,
+            JSON,
             r#"{"access_token":"AQXNnd2kXITHELmWblJigsTMdfgha","expires_in":5183999,
                 "refresh_token":"AQWAft_WjYZKwuWXLC5hQlghgTam","refresh_token_expires_in":26438399,
                 "scope":"email,openid,profile"}"#,
         )
-        .expect(1)
-        .create_async()
         .await;
     let tokens = linkedin
         .refresh(&RefreshToken::new(
@@ -390,7 +367,7 @@ async fn refresh_sends_the_refresh_grant_with_the_secret_in_the_body() {
 #[tokio::test]
 async fn invalid_code_is_an_oauth_error() {
     let mut server = Server::new_async().await;
-    let linkedin = client(&server, config());
+    let linkedin = client(&server);
     let auth = linkedin.authorization_url();
     mock_token(
         &mut server,
@@ -405,18 +382,9 @@ async fn invalid_code_is_an_oauth_error() {
         .await
         .unwrap_err();
     userinfo.assert_async().await;
-    assert_eq!(err.code(), "FAILED_REQUEST");
-    assert!(!err.is_retryable(), "a code exchange is never retried");
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::TokenExchange);
-    assert!(
-        matches!(request.kind(), RequestErrorKind::OAuth { status: 400, .. }),
-        "{request:?}"
-    );
+    let request =
+        expect::assert_oauth_error(&err, Phase::TokenExchange, 400, "invalid_request", None);
     let oauth = request.oauth_error().unwrap();
-    assert_eq!(oauth.error, "invalid_request");
     assert!(
         oauth
             .description
@@ -430,7 +398,7 @@ async fn invalid_code_is_an_oauth_error() {
 #[tokio::test]
 async fn html_error_page_is_an_unexpected_response() {
     let mut server = Server::new_async().await;
-    let linkedin = client(&server, config());
+    let linkedin = client(&server);
     server
         .mock("POST", TOKEN_PATH)
         .with_status(500)
@@ -440,28 +408,20 @@ async fn html_error_page_is_an_unexpected_response() {
         .create_async()
         .await;
     let err = linkedin.validate_code(CODE, None, None).await.unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    match request.kind() {
-        RequestErrorKind::UnexpectedResponse {
-            status,
-            content_type,
-            excerpt,
-        } => {
-            assert_eq!(*status, 500);
-            assert_eq!(content_type.as_deref(), Some("text/html; charset=utf-8"));
-            assert!(excerpt.contains("Something went wrong"), "{excerpt}");
-        }
-        other => panic!("{other:?}"),
-    }
+    expect::assert_unexpected_response(
+        &err,
+        Phase::TokenExchange,
+        500,
+        "text/html; charset=utf-8",
+        "Something went wrong",
+    );
     assert!(!err.is_retryable(), "never for a code exchange");
 }
 
 #[tokio::test]
 async fn invalid_userinfo_json_names_the_problem() {
     let mut server = Server::new_async().await;
-    let linkedin = client(&server, config());
+    let linkedin = client(&server);
     mock_token(&mut server, 200, TOKEN_RESPONSE).await;
     // `sub` is the one claim that must be there.
     mock_user(
@@ -471,14 +431,7 @@ async fn invalid_userinfo_json_names_the_problem() {
     )
     .await;
     let err = linkedin.validate_code(CODE, None, None).await.unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::UserInfo);
-    assert!(
-        matches!(request.kind(), RequestErrorKind::InvalidResponse { field: Some(f), .. } if f == "sub"),
-        "{request:?}"
-    );
+    expect::assert_invalid_response(&err, Phase::UserInfo, Some("sub"));
     assert!(
         err.to_string().contains("linkedin user request failed"),
         "{err}"
@@ -486,26 +439,17 @@ async fn invalid_userinfo_json_names_the_problem() {
 
     // Truncated JSON is reported as such.
     let mut server = Server::new_async().await;
-    let linkedin = client(&server, config());
+    let linkedin = client(&server);
     mock_token(&mut server, 200, TOKEN_RESPONSE).await;
     mock_user(&mut server, 200, r#"{"sub":"782bb"#).await;
     let err = linkedin.validate_code(CODE, None, None).await.unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert!(
-        matches!(
-            request.kind(),
-            RequestErrorKind::InvalidResponse { field: None, .. }
-        ),
-        "{request:?}"
-    );
+    expect::assert_invalid_response(&err, Phase::UserInfo, None);
 }
 
 #[tokio::test]
 async fn expired_token_at_userinfo_is_an_oauth_error() {
     let mut server = Server::new_async().await;
-    let linkedin = client(&server, config());
+    let linkedin = client(&server);
     mock_token(&mut server, 200, TOKEN_RESPONSE).await;
     mock_user(
         &mut server,
@@ -514,21 +458,19 @@ async fn expired_token_at_userinfo_is_an_oauth_error() {
     )
     .await;
     let err = linkedin.validate_code(CODE, None, None).await.unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::UserInfo);
-    assert!(
-        matches!(request.kind(), RequestErrorKind::OAuth { status: 401, .. }),
-        "{request:?}"
+    expect::assert_oauth_error(
+        &err,
+        Phase::UserInfo,
+        401,
+        "invalid_token",
+        Some("The access token is invalid or has expired"),
     );
-    assert_eq!(request.oauth_error().unwrap().error, "invalid_token");
 }
 
 #[tokio::test]
 async fn forged_or_cancelled_callbacks_send_nothing() {
     let mut server = Server::new_async().await;
-    let linkedin = client(&server, config());
+    let linkedin = client(&server);
     let token = server
         .mock("POST", TOKEN_PATH)
         .expect(0)

@@ -4,12 +4,12 @@
 use mockito::{Matcher, Mock, Server};
 use portcullis::{
     AccessToken, AuthorizationUrl, ClientConfig, Error, IdTokenError, MemoryAdapter, OAuthClient,
-    OAuthProvider, Phase, Provider, ProviderSession, ProviderUser, RefreshToken, RequestErrorKind,
-    USER_AGENT, Url,
+    OAuthProvider, Phase, Provider, ProviderSession, ProviderUser, RefreshToken, Url,
 };
 use portcullis_okta::{AuthorizationServer, Okta, OktaUser};
+use portcullis_testkit::expect::{self, Credentials, JSON, Reply};
 use portcullis_testkit::jwt::{Signer, id_token_error, jwks, now};
-use portcullis_testkit::{basic_auth, callback_for, form_is, query_of, s256_challenge};
+use portcullis_testkit::{callback_for, query_of, s256_challenge};
 use serde_json::{Value, json};
 
 const CLIENT_ID: &str = "0oa1b2c3d4e5f6g7h8i9";
@@ -21,16 +21,19 @@ const REFRESH_TOKEN: &str = "Xq3Vw2aFvJ8kY7tR1pLm0nBzC6dE5gH4";
 const SUB: &str = "00uid4BxXw6I6TV4m0g3";
 const PREFIX: &str = "/oauth2/default/v1";
 
-type Client = OAuthClient<Okta, MemoryAdapter<String>>;
+/// Okta authenticates the client with HTTP Basic.
+const CREDENTIALS: Credentials<'_> = Credentials::Basic {
+    id: CLIENT_ID,
+    secret: CLIENT_SECRET,
+};
 
 /// A client for the `default` authorization server of the mock org at `server`.
-fn client(server: &Server) -> Client {
-    OAuthClient::new(
+fn client(server: &Server) -> OAuthClient<Okta, MemoryAdapter<String>> {
+    expect::client(
         Okta::new(&server.url(), AuthorizationServer::Default).unwrap(),
         ClientConfig::new(CLIENT_ID, CLIENT_SECRET).redirect_uri(REDIRECT.parse().unwrap()),
-        MemoryAdapter::new(),
+        server,
     )
-    .unwrap()
 }
 
 fn issuer(server: &Server) -> String {
@@ -79,8 +82,8 @@ fn userinfo() -> Value {
 async fn mock_jwks(server: &mut Server, expect: usize) -> Mock {
     server
         .mock("GET", format!("{PREFIX}/keys").as_str())
-        .match_header("accept", "application/json")
-        .with_header("content-type", "application/json")
+        .match_header("accept", JSON)
+        .with_header("content-type", JSON)
         .with_body(jwks(&[&Signer::rsa_1()]))
         .expect(expect)
         .create_async()
@@ -88,48 +91,36 @@ async fn mock_jwks(server: &mut Server, expect: usize) -> Mock {
 }
 
 async fn mock_token(server: &mut Server, auth: &AuthorizationUrl, id_token: &str) -> Mock {
-    server
-        .mock("POST", format!("{PREFIX}/token").as_str())
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("accept", "application/json")
-        .match_header("user-agent", USER_AGENT)
-        .match_header(
-            "authorization",
-            basic_auth(CLIENT_ID, CLIENT_SECRET).as_str(),
-        )
-        .match_request(form_is(&[
-            ("grant_type", "authorization_code"),
-            ("code", CODE),
-            ("code_verifier", auth.pending.code_verifier().unwrap()),
-            ("redirect_uri", REDIRECT),
-        ]))
-        .with_header("content-type", "application/json")
-        .with_body(
-            json!({
-                "token_type": "Bearer",
-                "expires_in": 3600,
-                "access_token": ACCESS_TOKEN,
-                "scope": "openid profile email offline_access groups",
-                "refresh_token": REFRESH_TOKEN,
-                "id_token": id_token,
-            })
-            .to_string(),
-        )
-        .expect(1)
-        .create_async()
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", CODE),
+        ("code_verifier", auth.pending.code_verifier().unwrap()),
+        ("redirect_uri", REDIRECT),
+    ];
+    let body = json!({
+        "token_type": "Bearer",
+        "expires_in": 3600,
+        "access_token": ACCESS_TOKEN,
+        "scope": "openid profile email offline_access groups",
+        "refresh_token": REFRESH_TOKEN,
+        "id_token": id_token,
+    });
+    expect::token_request(server, &format!("{PREFIX}/token"), CREDENTIALS, &form)
+        .reply(200, JSON, body.to_string())
         .await
 }
 
 async fn mock_userinfo(server: &mut Server, body: &Value, expect: usize) -> Mock {
-    server
-        .mock("GET", format!("{PREFIX}/userinfo").as_str())
-        .match_header("authorization", format!("Bearer {ACCESS_TOKEN}").as_str())
-        .match_header("accept", "application/json")
-        .with_header("content-type", "application/json")
-        .with_body(body.to_string())
-        .expect(expect)
-        .create_async()
-        .await
+    expect::api_request(
+        server,
+        "GET",
+        &format!("{PREFIX}/userinfo"),
+        &[],
+        ACCESS_TOKEN,
+    )
+    .expect(expect)
+    .reply(200, JSON, body.to_string())
+    .await
 }
 
 /// A whole sign-in whose ID token has [`claims`] changed by `edit`, signed by `signer`.
@@ -365,7 +356,7 @@ async fn a_userinfo_failure_is_a_user_request_error() {
             "www-authenticate",
             r#"Bearer authorization_uri="http://localhost/oauth2/default/v1/authorize", realm="http://localhost", scope="openid", error="invalid_token", error_description="The access token is invalid.""#,
         )
-        .with_header("content-type", "application/json")
+        .with_header("content-type", JSON)
         .with_body(
             r#"{"error":"invalid_token","error_description":"The access token is invalid."}"#,
         )
@@ -374,16 +365,13 @@ async fn a_userinfo_failure_is_a_user_request_error() {
     let err = sign_in_with(&mut server, &Signer::rsa_1(), |_| {})
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::UserInfo);
-    assert!(matches!(
-        request.kind(),
-        RequestErrorKind::OAuth { status: 401, .. }
-    ));
-    assert_eq!(request.oauth_error().unwrap().error, "invalid_token");
-    assert!(!err.is_retryable(), "the code is spent");
+    expect::assert_oauth_error(
+        &err,
+        Phase::UserInfo,
+        401,
+        "invalid_token",
+        Some("The access token is invalid."),
+    );
     assert!(!err.to_string().contains(ACCESS_TOKEN));
 }
 
@@ -427,25 +415,20 @@ fn an_unverified_email_is_not_verified() {
 async fn refresh_and_revoke_authenticate_with_basic() {
     let mut server = Server::new_async().await;
     let okta = client(&server);
-    let refresh = server
-        .mock("POST", format!("{PREFIX}/token").as_str())
-        .match_header(
-            "authorization",
-            basic_auth(CLIENT_ID, CLIENT_SECRET).as_str(),
-        )
-        .match_request(form_is(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", REFRESH_TOKEN),
-        ]))
-        .with_header("content-type", "application/json")
-        .with_body(
-            json!({"token_type": "Bearer", "expires_in": 3600, "access_token": "fresh",
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", REFRESH_TOKEN),
+    ];
+    let refresh =
+        expect::token_request(&mut server, &format!("{PREFIX}/token"), CREDENTIALS, &form)
+            .reply(
+                200,
+                JSON,
+                json!({"token_type": "Bearer", "expires_in": 3600, "access_token": "fresh",
                    "scope": "openid profile email offline_access", "refresh_token": "rotated"})
-            .to_string(),
-        )
-        .expect(1)
-        .create_async()
-        .await;
+                .to_string(),
+            )
+            .await;
     let tokens = okta
         .refresh(&RefreshToken::new(REFRESH_TOKEN.to_owned()))
         .await
@@ -454,21 +437,11 @@ async fn refresh_and_revoke_authenticate_with_basic() {
     assert_eq!(tokens.access_token().secret(), "fresh");
     assert_eq!(tokens.refresh_token().unwrap().secret(), "rotated");
 
-    let revoke = server
-        .mock("POST", format!("{PREFIX}/revoke").as_str())
-        .match_header(
-            "authorization",
-            basic_auth(CLIENT_ID, CLIENT_SECRET).as_str(),
-        )
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_request(form_is(&[
-            ("token", ACCESS_TOKEN),
-            ("token_type_hint", "access_token"),
-        ]))
-        .with_status(200)
-        .expect(1)
-        .create_async()
-        .await;
+    let form = [("token", ACCESS_TOKEN), ("token_type_hint", "access_token")];
+    let revoke =
+        expect::token_request(&mut server, &format!("{PREFIX}/revoke"), CREDENTIALS, &form)
+            .reply_empty(200)
+            .await;
     okta.revoke(AccessToken::new(ACCESS_TOKEN.to_owned()))
         .await
         .unwrap();
@@ -478,7 +451,7 @@ async fn refresh_and_revoke_authenticate_with_basic() {
         .mock("POST", format!("{PREFIX}/token").as_str())
         .match_header("authorization", Matcher::Any)
         .with_status(400)
-        .with_header("content-type", "application/json")
+        .with_header("content-type", JSON)
         .with_body(r#"{"error":"invalid_grant","error_description":"The refresh token is invalid or expired."}"#)
         .create_async()
         .await;
@@ -486,9 +459,11 @@ async fn refresh_and_revoke_authenticate_with_basic() {
         .refresh(&RefreshToken::new("expired".to_owned()))
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::Refresh);
-    assert_eq!(request.oauth_error().unwrap().error, "invalid_grant");
+    expect::assert_oauth_error(
+        &err,
+        Phase::Refresh,
+        400,
+        "invalid_grant",
+        Some("The refresh token is invalid or expired."),
+    );
 }

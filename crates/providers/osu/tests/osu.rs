@@ -1,13 +1,14 @@
 //! osu! against a mock of its documented endpoints: the exact requests we send and what
 //! we make of osu!'s responses.
 
-use mockito::{Matcher, Server};
+use mockito::Server;
 use portcullis::{
-    ClientConfig, Error, MemoryAdapter, OAuthClient, OAuthProvider, Phase, Provider, ProviderUser,
-    RefreshToken, RequestErrorKind, USER_AGENT, Url,
+    ClientConfig, MemoryAdapter, OAuthClient, OAuthProvider, Phase, Provider, ProviderUser,
+    RefreshToken, Url,
 };
 use portcullis_osu::{Osu, OsuCountry, OsuUser, Ruleset};
-use portcullis_testkit::{callback_for, form_is, query_of};
+use portcullis_testkit::expect::{self, Credentials, JSON, Reply};
+use portcullis_testkit::{callback_for, query_of};
 
 const CLIENT_ID: &str = "31337";
 const CLIENT_SECRET: &str = "Yq8hK2s3cr3tcl13ntPqZ0aWnBvXy4mD6tRf9LgE";
@@ -72,13 +73,16 @@ const USER: &str = r##"{
   "support_level": 3
 }"##;
 
+/// osu! takes the client id and secret in the form body.
+const CREDENTIALS: Credentials<'_> = Credentials::Body {
+    id: CLIENT_ID,
+    secret: CLIENT_SECRET,
+};
+
 type Client = OAuthClient<Osu, MemoryAdapter<String>>;
 
 fn client(server: &Server, osu: Osu, config: ClientConfig) -> Client {
-    let endpoints = osu.endpoints().rebased(&server.url()).unwrap();
-    OAuthClient::new(osu, config, MemoryAdapter::new())
-        .unwrap()
-        .with_endpoints(endpoints)
+    expect::client(osu, config, server)
 }
 
 fn config() -> ClientConfig {
@@ -96,18 +100,8 @@ async fn mock_token(
     status: usize,
     body: &str,
 ) -> mockito::Mock {
-    server
-        .mock("POST", TOKEN_PATH)
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("accept", "application/json")
-        .match_header("user-agent", USER_AGENT)
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(form))
-        .with_status(status)
-        .with_header("content-type", "application/json")
-        .with_body(body)
-        .expect(1)
-        .create_async()
+    expect::token_request(server, TOKEN_PATH, CREDENTIALS, form)
+        .reply(status, JSON, body)
         .await
 }
 
@@ -116,23 +110,12 @@ fn code_exchange() -> Vec<(&'static str, &'static str)> {
         ("grant_type", "authorization_code"),
         ("code", CODE),
         ("redirect_uri", REDIRECT),
-        ("client_id", CLIENT_ID),
-        ("client_secret", CLIENT_SECRET),
     ]
 }
 
 async fn mock_user(server: &mut Server, path: &str, status: usize, body: &str) -> mockito::Mock {
-    server
-        .mock("GET", path)
-        .match_query(Matcher::Missing)
-        .match_header("authorization", format!("Bearer {ACCESS_TOKEN}").as_str())
-        .match_header("accept", "application/json")
-        .match_header("user-agent", USER_AGENT)
-        .with_status(status)
-        .with_header("content-type", "application/json")
-        .with_body(body)
-        .expect(1)
-        .create_async()
+    expect::api_request(server, "GET", path, &[], ACCESS_TOKEN)
+        .reply(status, JSON, body)
         .await
 }
 
@@ -239,12 +222,7 @@ async fn redirect_uri_may_be_left_to_the_registered_callback() {
     // Nor is one sent at the code exchange.
     let token = mock_token(
         &mut server,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", CODE),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-        ],
+        &[("grant_type", "authorization_code"), ("code", CODE)],
         200,
         TOKEN_RESPONSE,
     )
@@ -398,8 +376,6 @@ async fn refresh_sends_the_refresh_grant_and_keeps_the_new_token() {
         &[
             ("grant_type", "refresh_token"),
             ("refresh_token", "def502004a8c1f7e"),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
         ],
         200,
         r#"{"token_type":"Bearer","expires_in":86400,"access_token":"eyJ0eXAiOiJKV1Qi.bmV3.c2ln",
@@ -439,20 +415,12 @@ async fn invalid_code_is_an_oauth_error() {
         .await
         .unwrap_err();
     me.assert_async().await;
-    assert_eq!(err.code(), "FAILED_REQUEST");
-    assert!(!err.is_retryable(), "a code exchange is never retried");
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::TokenExchange);
+    let request =
+        expect::assert_oauth_error(&err, Phase::TokenExchange, 400, "invalid_grant", None);
     assert!(
-        matches!(request.kind(), RequestErrorKind::OAuth { status: 400, .. }),
-        "{request:?}"
-    );
-    let oauth = request.oauth_error().unwrap();
-    assert_eq!(oauth.error, "invalid_grant");
-    assert!(
-        oauth
+        request
+            .oauth_error()
+            .unwrap()
             .description
             .as_deref()
             .unwrap()
@@ -474,21 +442,13 @@ async fn html_error_page_is_an_unexpected_response() {
         .create_async()
         .await;
     let err = osu.validate_code(CODE, None, None).await.unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    match request.kind() {
-        RequestErrorKind::UnexpectedResponse {
-            status,
-            content_type,
-            excerpt,
-        } => {
-            assert_eq!(*status, 500);
-            assert_eq!(content_type.as_deref(), Some("text/html; charset=UTF-8"));
-            assert!(excerpt.contains("Something broke."), "{excerpt}");
-        }
-        other => panic!("{other:?}"),
-    }
+    expect::assert_unexpected_response(
+        &err,
+        Phase::TokenExchange,
+        500,
+        "text/html; charset=UTF-8",
+        "Something broke.",
+    );
     assert!(!err.is_retryable());
 }
 
@@ -506,14 +466,7 @@ async fn invalid_user_json_names_the_field() {
     )
     .await;
     let err = osu.validate_code(CODE, None, None).await.unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::UserInfo);
-    assert!(
-        matches!(request.kind(), RequestErrorKind::InvalidResponse { field: Some(f), .. } if f == "id"),
-        "{request:?}"
-    );
+    expect::assert_invalid_response(&err, Phase::UserInfo, Some("id"));
     assert!(err.to_string().contains("osu user request failed"), "{err}");
 }
 
@@ -524,17 +477,7 @@ async fn a_missing_scope_at_the_api_is_an_unexpected_response() {
     mock_token(&mut server, &code_exchange(), 200, TOKEN_RESPONSE).await;
     mock_user(&mut server, USER_PATH, 401, r#"{"authentication":"basic"}"#).await;
     let err = osu.validate_code(CODE, None, None).await.unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::UserInfo);
-    assert!(
-        matches!(
-            request.kind(),
-            RequestErrorKind::UnexpectedResponse { status: 401, .. }
-        ),
-        "{request:?}"
-    );
+    expect::assert_unexpected_response(&err, Phase::UserInfo, 401, JSON, "authentication");
 }
 
 #[tokio::test]

@@ -4,10 +4,11 @@
 use mockito::{Matcher, Server};
 use portcullis::{
     ClientConfig, Error, MemoryAdapter, OAuthClient, OAuthProvider, Phase, Provider, ProviderUser,
-    RefreshToken, RequestErrorKind, USER_AGENT, Url,
+    RefreshToken, Url,
 };
 use portcullis_patreon::{Patreon, PatreonUser, USER_FIELDS};
-use portcullis_testkit::{callback_for, form_is, query_of};
+use portcullis_testkit::expect::{self, Credentials, JSON, Reply};
+use portcullis_testkit::{callback_for, query_of};
 
 const CLIENT_ID: &str = "mE3vK9pQ2rT7wX1yZ5aB8cD4fG6hJ0kLnP2sU4vW6xY8zA1bC3dE5fG7hJ9kL0m";
 const CLIENT_SECRET: &str = "s3cr3t-Q1w2E3r4T5y6U7i8O9p0AsDfGhJkLzXcVbNm";
@@ -53,12 +54,14 @@ const IDENTITY: &str = r#"{
   "links": {"self": "https://www.patreon.com/api/oauth2/v2/user/12345"}
 }"#;
 
-type Client = OAuthClient<Patreon, MemoryAdapter<String>>;
+/// Patreon takes the client id and secret in the form body.
+const CREDENTIALS: Credentials<'_> = Credentials::Body {
+    id: CLIENT_ID,
+    secret: CLIENT_SECRET,
+};
 
-fn client(server: &Server, config: ClientConfig) -> Client {
-    OAuthClient::new(Patreon::new(), config, MemoryAdapter::new())
-        .unwrap()
-        .with_endpoints(Patreon::new().endpoints().rebased(&server.url()).unwrap())
+fn client(server: &Server) -> OAuthClient<Patreon, MemoryAdapter<String>> {
+    expect::client(Patreon::new(), config(), server)
 }
 
 fn config() -> ClientConfig {
@@ -72,49 +75,26 @@ fn user(json: &str) -> PatreonUser {
 }
 
 async fn mock_token(server: &mut Server, status: usize, body: &str) -> mockito::Mock {
-    server
-        .mock("POST", TOKEN_PATH)
-        .match_query(Matcher::Missing)
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("accept", "application/json")
-        .match_header("user-agent", USER_AGENT)
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("grant_type", "authorization_code"),
-            ("code", CODE),
-            ("redirect_uri", REDIRECT),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-        ]))
-        .with_status(status)
-        .with_header("content-type", "application/json")
-        .with_body(body)
-        .expect(1)
-        .create_async()
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", CODE),
+        ("redirect_uri", REDIRECT),
+    ];
+    expect::token_request(server, TOKEN_PATH, CREDENTIALS, &form)
+        .reply(status, JSON, body)
         .await
-}
-
-/// The query is exactly `fields[user]=<USER_FIELDS>`: nothing else, nothing twice.
-fn identity_query(request: &mockito::Request) -> bool {
-    let url = Url::parse(&format!("http://mock{}", request.path_and_query())).unwrap();
-    let query: Vec<(String, String)> = url.query_pairs().into_owned().collect();
-    query == [("fields[user]".to_owned(), USER_FIELDS.to_owned())]
 }
 
 async fn mock_identity(server: &mut Server, status: usize, body: &str) -> mockito::Mock {
-    server
-        .mock("GET", IDENTITY_PATH)
-        .match_query(Matcher::Any)
-        .match_request(identity_query)
-        .match_header("authorization", format!("Bearer {ACCESS_TOKEN}").as_str())
-        .match_header("accept", "application/json")
-        .match_header("user-agent", USER_AGENT)
-        .with_status(status)
-        .with_header("content-type", "application/vnd.api+json")
-        .with_body(body)
-        .expect(1)
-        .create_async()
-        .await
+    expect::api_request(
+        server,
+        "GET",
+        IDENTITY_PATH,
+        &[("fields[user]", USER_FIELDS)],
+        ACCESS_TOKEN,
+    )
+    .reply(status, "application/vnd.api+json", body)
+    .await
 }
 
 #[test]
@@ -198,7 +178,7 @@ fn identity_is_always_requested_and_a_redirect_uri_is_required() {
 #[tokio::test]
 async fn sign_in_creates_then_finds_the_user() {
     let mut server = Server::new_async().await;
-    let patreon = client(&server, config());
+    let patreon = client(&server);
     let auth = patreon.authorization_url();
 
     let token = mock_token(&mut server, 200, TOKEN_RESPONSE).await;
@@ -333,25 +313,18 @@ fn email_is_verified_only_when_patreon_says_so() {
 #[tokio::test]
 async fn refresh_sends_the_refresh_grant() {
     let mut server = Server::new_async().await;
-    let patreon = client(&server, config());
-    let mock = server
-        .mock("POST", TOKEN_PATH)
-        .match_query(Matcher::Missing)
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", "p5DSHJq6bGJ3ZwFkRXd0NmVnR2xyb3c"),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-        ]))
-        .with_header("content-type", "application/json")
-        .with_body(
+    let patreon = client(&server);
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", "p5DSHJq6bGJ3ZwFkRXd0NmVnR2xyb3c"),
+    ];
+    let mock = expect::token_request(&mut server, TOKEN_PATH, CREDENTIALS, &form)
+        .reply(
+            200,
+            JSON,
             r#"{"access_token":"bmV3LWFjY2Vzcy10b2tlbg","refresh_token":"bmV3LXJlZnJlc2gtdG9rZW4",
                 "expires_in":2678400,"scope":"identity identity[email]","token_type":"Bearer","version":"0.0.1"}"#,
         )
-        .expect(1)
-        .create_async()
         .await;
     let tokens = patreon
         .refresh(&RefreshToken::new(
@@ -370,7 +343,7 @@ async fn refresh_sends_the_refresh_grant() {
 #[tokio::test]
 async fn invalid_code_is_an_oauth_error() {
     let mut server = Server::new_async().await;
-    let patreon = client(&server, config());
+    let patreon = client(&server);
     let auth = patreon.authorization_url();
     mock_token(&mut server, 400, r#"{"error":"invalid_grant"}"#).await;
     let identity = server
@@ -385,24 +358,14 @@ async fn invalid_code_is_an_oauth_error() {
         .await
         .unwrap_err();
     identity.assert_async().await;
-    assert_eq!(err.code(), "FAILED_REQUEST");
-    assert!(!err.is_retryable(), "a code exchange is never retried");
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::TokenExchange);
-    assert!(
-        matches!(request.kind(), RequestErrorKind::OAuth { status: 400, .. }),
-        "{request:?}"
-    );
-    assert_eq!(request.oauth_error().unwrap().error, "invalid_grant");
+    expect::assert_oauth_error(&err, Phase::TokenExchange, 400, "invalid_grant", None);
     assert_eq!(patreon.adapter().user_count(), 0);
 }
 
 #[tokio::test]
 async fn html_error_page_is_an_unexpected_response() {
     let mut server = Server::new_async().await;
-    let patreon = client(&server, config());
+    let patreon = client(&server);
     server
         .mock("POST", TOKEN_PATH)
         .with_status(500)
@@ -412,28 +375,20 @@ async fn html_error_page_is_an_unexpected_response() {
         .create_async()
         .await;
     let err = patreon.validate_code(CODE, None, None).await.unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    match request.kind() {
-        RequestErrorKind::UnexpectedResponse {
-            status,
-            content_type,
-            excerpt,
-        } => {
-            assert_eq!(*status, 500);
-            assert_eq!(content_type.as_deref(), Some("text/html"));
-            assert!(excerpt.contains("Internal Server Error"), "{excerpt}");
-        }
-        other => panic!("{other:?}"),
-    }
+    expect::assert_unexpected_response(
+        &err,
+        Phase::TokenExchange,
+        500,
+        "text/html",
+        "Internal Server Error",
+    );
     assert!(!err.is_retryable());
 }
 
 #[tokio::test]
 async fn invalid_identity_json_names_the_problem() {
     let mut server = Server::new_async().await;
-    let patreon = client(&server, config());
+    let patreon = client(&server);
     mock_token(&mut server, 200, TOKEN_RESPONSE).await;
     // A JSON:API id is a string; a number is not what Patreon documents.
     mock_identity(
@@ -443,14 +398,7 @@ async fn invalid_identity_json_names_the_problem() {
     )
     .await;
     let err = patreon.validate_code(CODE, None, None).await.unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::UserInfo);
-    assert!(
-        matches!(request.kind(), RequestErrorKind::InvalidResponse { field: Some(f), .. } if f == "data.id"),
-        "{request:?}"
-    );
+    expect::assert_invalid_response(&err, Phase::UserInfo, Some("data.id"));
     assert!(
         err.to_string().contains("patreon user request failed"),
         "{err}"
@@ -460,7 +408,7 @@ async fn invalid_identity_json_names_the_problem() {
 #[tokio::test]
 async fn api_errors_are_unexpected_responses() {
     let mut server = Server::new_async().await;
-    let patreon = client(&server, config());
+    let patreon = client(&server);
     mock_token(&mut server, 200, TOKEN_RESPONSE).await;
     // Patreon's JSON:API error document for a bad token.
     mock_identity(
@@ -470,24 +418,19 @@ async fn api_errors_are_unexpected_responses() {
     )
     .await;
     let err = patreon.validate_code(CODE, None, None).await.unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    match request.kind() {
-        RequestErrorKind::UnexpectedResponse {
-            status, excerpt, ..
-        } => {
-            assert_eq!(*status, 401);
-            assert!(excerpt.contains("Unauthorized"), "{excerpt}");
-        }
-        other => panic!("{other:?}"),
-    }
+    expect::assert_unexpected_response(
+        &err,
+        Phase::UserInfo,
+        401,
+        "application/vnd.api+json",
+        "Unauthorized",
+    );
 }
 
 #[tokio::test]
 async fn forged_callbacks_send_nothing() {
     let mut server = Server::new_async().await;
-    let patreon = client(&server, config());
+    let patreon = client(&server);
     let token = server
         .mock("POST", TOKEN_PATH)
         .expect(0)

@@ -4,9 +4,10 @@
 use mockito::{Matcher, Server};
 use portcullis::{
     AccessToken, ClientConfig, Error, HttpClient, MemoryAdapter, OAuthClient, OAuthProvider, Phase,
-    Provider, ProviderUser, RefreshToken, RequestErrorKind, USER_AGENT, Url,
+    Provider, ProviderUser, RefreshToken, USER_AGENT, Url,
 };
 use portcullis_reddit::{Reddit, RedditUser, TokenDuration};
+use portcullis_testkit::expect::{self, Credentials, Reply};
 use portcullis_testkit::{basic_auth, callback_for, form_is, query_of};
 
 const CLIENT_ID: &str = "p-jcoLKBynTLew";
@@ -17,6 +18,15 @@ const CODE: &str = "Xq3ZGcW9kO0b8dbvLYQ1lZ7u_7tMkA";
 const TOKEN_PATH: &str = "/api/v1/access_token";
 const REVOKE_PATH: &str = "/api/v1/revoke_token";
 const ME_PATH: &str = "/api/v1/me";
+
+/// The content type of Reddit's JSON answers.
+const REDDIT_JSON: &str = "application/json; charset=UTF-8";
+
+/// Reddit authenticates every app with HTTP Basic.
+const CREDENTIALS: Credentials<'_> = Credentials::Basic {
+    id: CLIENT_ID,
+    secret: CLIENT_SECRET,
+};
 
 const ACCESS_TOKEN: &str = "eyJhbGciOiJSUzI1NiIsImtpZCI6IlNIQTI1NjpzS3dsMnlsV0VtMjVmcXhwTU40cWY4MXE2OWFFdWFyMnpLMUdhVGxjdWNZIiwidHlwIjoiSldUIn0.eyJzdWIiOiJ1c2VyIn0.c2ln";
 
@@ -75,9 +85,7 @@ const ME: &str = r#"{
 type Client = OAuthClient<Reddit, MemoryAdapter<String>>;
 
 fn client(server: &Server, reddit: Reddit, config: ClientConfig) -> Client {
-    OAuthClient::new(reddit, config, MemoryAdapter::new())
-        .unwrap()
-        .with_endpoints(Reddit::new().endpoints().rebased(&server.url()).unwrap())
+    expect::client(reddit, config, server)
 }
 
 fn config() -> ClientConfig {
@@ -103,6 +111,10 @@ fn has_content_length(request: &mockito::Request) -> bool {
 
 /// The code exchange as Reddit documents it: HTTP Basic, and only `grant_type`, `code`
 /// and `redirect_uri` in the body.
+///
+/// Built by hand: `expect::token_request` fixes Portcullis's `User-Agent` where Reddit
+/// asks for the app's own, and its form check cannot be combined with the
+/// `Content-Length` one.
 async fn mock_token(
     server: &mut Server,
     authorization: &str,
@@ -124,13 +136,15 @@ async fn mock_token(
         .match_header("authorization", authorization)
         .match_request(move |request| form(request) && has_content_length(request))
         .with_status(status)
-        .with_header("content-type", "application/json; charset=UTF-8")
+        .with_header("content-type", REDDIT_JSON)
         .with_body(body)
         .expect(1)
         .create_async()
         .await
 }
 
+/// Built by hand: `expect::api_request` fixes Portcullis's `User-Agent` where Reddit
+/// asks for the app's own.
 async fn mock_me(
     server: &mut Server,
     user_agent: &str,
@@ -144,7 +158,7 @@ async fn mock_me(
         .match_header("accept", "application/json")
         .match_header("user-agent", user_agent)
         .with_status(status)
-        .with_header("content-type", "application/json; charset=UTF-8")
+        .with_header("content-type", REDDIT_JSON)
         .with_body(body)
         .expect(1)
         .create_async()
@@ -423,17 +437,7 @@ async fn invalid_code_with_http_200_is_an_oauth_error() {
         .await
         .unwrap_err();
     me.assert_async().await;
-    assert_eq!(err.code(), "FAILED_REQUEST");
-    assert!(!err.is_retryable(), "a code exchange is never retried");
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::TokenExchange);
-    assert!(
-        matches!(request.kind(), RequestErrorKind::OAuth { status: 200, .. }),
-        "{request:?}"
-    );
-    assert_eq!(request.oauth_error().unwrap().error, "invalid_grant");
+    expect::assert_oauth_error(&err, Phase::TokenExchange, 200, "invalid_grant", None);
     assert_eq!(reddit.adapter().user_count(), 0);
 }
 
@@ -445,22 +449,19 @@ async fn wrong_client_credentials_are_an_unexpected_response() {
         .mock("POST", TOKEN_PATH)
         .with_status(401)
         .with_header("www-authenticate", r#"Basic realm="reddit""#)
-        .with_header("content-type", "application/json; charset=UTF-8")
+        .with_header("content-type", REDDIT_JSON)
         .with_body(r#"{"message": "Unauthorized", "error": 401}"#)
         .expect(1)
         .create_async()
         .await;
     let err = reddit.validate_code(CODE, None, None).await.unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
     // `error` is a number here, not an RFC 6749 error code.
-    assert!(
-        matches!(
-            request.kind(),
-            RequestErrorKind::UnexpectedResponse { status: 401, .. }
-        ),
-        "{request:?}"
+    expect::assert_unexpected_response(
+        &err,
+        Phase::TokenExchange,
+        401,
+        REDDIT_JSON,
+        "Unauthorized",
     );
 }
 
@@ -477,21 +478,13 @@ async fn html_error_page_is_an_unexpected_response() {
         .create_async()
         .await;
     let err = reddit.validate_code(CODE, None, None).await.unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    match request.kind() {
-        RequestErrorKind::UnexpectedResponse {
-            status,
-            content_type,
-            excerpt,
-        } => {
-            assert_eq!(*status, 500);
-            assert_eq!(content_type.as_deref(), Some("text/html; charset=UTF-8"));
-            assert!(excerpt.contains("reddit broke!"), "{excerpt}");
-        }
-        other => panic!("{other:?}"),
-    }
+    expect::assert_unexpected_response(
+        &err,
+        Phase::TokenExchange,
+        500,
+        "text/html; charset=UTF-8",
+        "reddit broke!",
+    );
     assert!(!err.is_retryable());
 }
 
@@ -508,14 +501,7 @@ async fn invalid_user_json_names_the_field() {
     )
     .await;
     let err = reddit.validate_code(CODE, None, None).await.unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::UserInfo);
-    assert!(
-        matches!(request.kind(), RequestErrorKind::InvalidResponse { field: Some(f), .. } if f == "name"),
-        "{request:?}"
-    );
+    expect::assert_invalid_response(&err, Phase::UserInfo, Some("name"));
     assert!(
         err.to_string().contains("reddit user request failed"),
         "{err}"
@@ -527,29 +513,30 @@ async fn rate_limited_user_request_keeps_retry_after() {
     let mut server = Server::new_async().await;
     let reddit = client(&server, Reddit::new(), config());
     mock_token(&mut server, &basic(), USER_AGENT, 200, TOKEN_TEMPORARY).await;
-    let limited = server
-        .mock("GET", ME_PATH)
-        .match_query(Matcher::Exact("raw_json=1".to_owned()))
-        .with_status(429)
-        .with_header("content-type", "application/json; charset=UTF-8")
-        .with_header("x-ratelimit-remaining", "0")
-        .with_header("x-ratelimit-reset", "42")
-        .with_header("retry-after", "42")
-        .with_body(r#"{"message": "Too Many Requests", "error": 429}"#)
-        .expect(2)
-        .create_async()
-        .await;
+    let limited = expect::api_request(
+        &mut server,
+        "GET",
+        ME_PATH,
+        &[("raw_json", "1")],
+        ACCESS_TOKEN,
+    )
+    .with_header("x-ratelimit-remaining", "0")
+    .with_header("x-ratelimit-reset", "42")
+    .with_header("retry-after", "42")
+    .expect(2)
+    .reply(
+        429,
+        REDDIT_JSON,
+        r#"{"message": "Too Many Requests", "error": 429}"#,
+    )
+    .await;
     let err = reddit.validate_code(CODE, None, None).await.unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::UserInfo);
-    assert!(
-        matches!(
-            request.kind(),
-            RequestErrorKind::UnexpectedResponse { status: 429, .. }
-        ),
-        "{request:?}"
+    expect::assert_unexpected_response(
+        &err,
+        Phase::UserInfo,
+        429,
+        REDDIT_JSON,
+        "Too Many Requests",
     );
     assert_eq!(err.retry_after().unwrap().as_secs(), 42);
     assert!(
@@ -596,21 +583,17 @@ async fn refresh_sends_the_refresh_grant_with_basic_auth() {
         Reddit::new().duration(TokenDuration::Permanent),
         config(),
     );
-    let mock = server
-        .mock("POST", TOKEN_PATH)
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("authorization", basic().as_str())
-        .match_request(form_is(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", "14785672-1rk0xFWd1jI9ZLVv6bHs3tEx2SHUQw"),
-        ]))
-        .with_header("content-type", "application/json; charset=UTF-8")
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", "14785672-1rk0xFWd1jI9ZLVv6bHs3tEx2SHUQw"),
+    ];
+    let mock = expect::token_request(&mut server, TOKEN_PATH, CREDENTIALS, &form)
         // Reddit's refresh response carries no refresh token.
-        .with_body(
+        .reply(
+            200,
+            REDDIT_JSON,
             r#"{"access_token": "eyJhbGciOiJSUzI1NiJ9.bmV3.c2ln", "token_type": "bearer", "expires_in": 86400, "scope": "identity"}"#,
         )
-        .expect(1)
-        .create_async()
         .await;
     let tokens = reddit
         .refresh(&RefreshToken::new(
@@ -634,17 +617,12 @@ async fn refresh_sends_the_refresh_grant_with_basic_auth() {
 async fn revoke_posts_the_token_with_basic_auth() {
     let mut server = Server::new_async().await;
     let reddit = client(&server, Reddit::new(), config());
-    let refresh = server
-        .mock("POST", REVOKE_PATH)
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("authorization", basic().as_str())
-        .match_request(form_is(&[
-            ("token", "14785672-1rk0xFWd1jI9ZLVv6bHs3tEx2SHUQw"),
-            ("token_type_hint", "refresh_token"),
-        ]))
-        .with_status(204)
-        .expect(1)
-        .create_async()
+    let form = [
+        ("token", "14785672-1rk0xFWd1jI9ZLVv6bHs3tEx2SHUQw"),
+        ("token_type_hint", "refresh_token"),
+    ];
+    let refresh = expect::token_request(&mut server, REVOKE_PATH, CREDENTIALS, &form)
+        .reply_empty(204)
         .await;
     reddit
         .revoke(RefreshToken::new(
@@ -654,16 +632,9 @@ async fn revoke_posts_the_token_with_basic_auth() {
         .unwrap();
     refresh.assert_async().await;
 
-    let access = server
-        .mock("POST", REVOKE_PATH)
-        .match_header("authorization", basic().as_str())
-        .match_request(form_is(&[
-            ("token", ACCESS_TOKEN),
-            ("token_type_hint", "access_token"),
-        ]))
-        .with_status(204)
-        .expect(1)
-        .create_async()
+    let form = [("token", ACCESS_TOKEN), ("token_type_hint", "access_token")];
+    let access = expect::token_request(&mut server, REVOKE_PATH, CREDENTIALS, &form)
+        .reply_empty(204)
         .await;
     reddit
         .revoke(AccessToken::new(ACCESS_TOKEN.to_owned()))
@@ -679,7 +650,7 @@ async fn revoking_another_apps_token_is_an_oauth_error() {
     server
         .mock("POST", REVOKE_PATH)
         .with_status(400)
-        .with_header("content-type", "application/json; charset=UTF-8")
+        .with_header("content-type", REDDIT_JSON)
         .with_body(r#"{"error": "unauthorized_client"}"#)
         .expect(1)
         .create_async()
@@ -688,11 +659,7 @@ async fn revoking_another_apps_token_is_an_oauth_error() {
         .revoke(AccessToken::new(ACCESS_TOKEN.to_owned()))
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::Revoke);
-    assert_eq!(request.oauth_error().unwrap().error, "unauthorized_client");
+    expect::assert_oauth_error(&err, Phase::Revoke, 400, "unauthorized_client", None);
 }
 
 #[tokio::test]

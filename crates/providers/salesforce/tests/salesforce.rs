@@ -1,14 +1,15 @@
 //! Salesforce against a mock My Domain: the exact requests, ID tokens signed here and
 //! verified with the domain's keys, userinfo merged in, `user_id` as the id.
 
-use mockito::{Matcher, Mock, Server};
+use mockito::{Mock, Server};
 use portcullis::{
     AccessToken, AuthorizationUrl, ClientConfig, Error, IdTokenError, MemoryAdapter, OAuthClient,
-    OAuthProvider, Phase, Provider, ProviderSession, ProviderUser, RefreshToken, USER_AGENT, Url,
+    OAuthProvider, Phase, Provider, ProviderSession, ProviderUser, RefreshToken, Url,
 };
 use portcullis_salesforce::{Salesforce, SalesforceDomain, SalesforceUser};
+use portcullis_testkit::expect::{self, Credentials, Reply};
 use portcullis_testkit::jwt::{Signer, id_token_error, jwks, now};
-use portcullis_testkit::{callback_for, form_is, query_of, s256_challenge};
+use portcullis_testkit::{callback_for, query_of, s256_challenge};
 use serde_json::{Value, json};
 
 const CLIENT_ID: &str =
@@ -22,17 +23,23 @@ const REFRESH_TOKEN: &str =
 const USER_ID: &str = "005xx000001Sv6AAAS";
 const ORG_ID: &str = "00Dxx0000001gPLEAY";
 const SUB: &str = "https://login.salesforce.com/id/00Dxx0000001gPLEAY/005xx000001Sv6AAAS";
+const TOKEN_PATH: &str = "/services/oauth2/token";
+/// The content type Salesforce answers with, without a space before `charset`.
+const SALESFORCE_JSON: &str = "application/json;charset=UTF-8";
 
-type Client = OAuthClient<Salesforce, MemoryAdapter<String>>;
+/// Salesforce takes the client id and secret in the form body.
+const CREDENTIALS: Credentials<'_> = Credentials::Body {
+    id: CLIENT_ID,
+    secret: CLIENT_SECRET,
+};
 
 /// A client for the mock server as a My Domain.
-fn client(server: &Server) -> Client {
-    OAuthClient::new(
+fn client(server: &Server) -> OAuthClient<Salesforce, MemoryAdapter<String>> {
+    expect::client(
         Salesforce::new(SalesforceDomain::MyDomain(server.url())).unwrap(),
         ClientConfig::new(CLIENT_ID, CLIENT_SECRET).redirect_uri(REDIRECT.parse().unwrap()),
-        MemoryAdapter::new(),
+        server,
     )
-    .unwrap()
 }
 
 fn claims(server: &Server, nonce: &str, signer: &Signer) -> Value {
@@ -93,7 +100,7 @@ async fn mock_jwks(server: &mut Server, expect: usize) -> Mock {
     server
         .mock("GET", "/id/keys")
         .match_header("accept", "application/json")
-        .with_header("content-type", "application/json;charset=UTF-8")
+        .with_header("content-type", SALESFORCE_JSON)
         .with_body(jwks(&[&Signer::rsa_1()]))
         .expect(expect)
         .create_async()
@@ -101,51 +108,39 @@ async fn mock_jwks(server: &mut Server, expect: usize) -> Mock {
 }
 
 async fn mock_token(server: &mut Server, auth: &AuthorizationUrl, id_token: &str) -> Mock {
-    let host = server.url();
-    server
-        .mock("POST", "/services/oauth2/token")
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("accept", "application/json")
-        .match_header("user-agent", USER_AGENT)
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("grant_type", "authorization_code"),
-            ("code", CODE),
-            ("code_verifier", auth.pending.code_verifier().unwrap()),
-            ("redirect_uri", REDIRECT),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-        ]))
-        .with_header("content-type", "application/json;charset=UTF-8")
-        .with_body(
-            json!({
-                "access_token": ACCESS_TOKEN,
-                "refresh_token": REFRESH_TOKEN,
-                "signature": "CMJ4l+CCaPQiKjoOEwEig9H4wqhpuLSk4J2urAe+fVg=",
-                "scope": "refresh_token openid id profile email",
-                "id_token": id_token,
-                "instance_url": host,
-                "id": SUB,
-                "token_type": "Bearer",
-                "issued_at": "1714641228000",
-            })
-            .to_string(),
-        )
-        .expect(1)
-        .create_async()
+    let body = json!({
+        "access_token": ACCESS_TOKEN,
+        "refresh_token": REFRESH_TOKEN,
+        "signature": "CMJ4l+CCaPQiKjoOEwEig9H4wqhpuLSk4J2urAe+fVg=",
+        "scope": "refresh_token openid id profile email",
+        "id_token": id_token,
+        "instance_url": server.url(),
+        "id": SUB,
+        "token_type": "Bearer",
+        "issued_at": "1714641228000",
+    });
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", CODE),
+        ("code_verifier", auth.pending.code_verifier().unwrap()),
+        ("redirect_uri", REDIRECT),
+    ];
+    expect::token_request(server, TOKEN_PATH, CREDENTIALS, &form)
+        .reply(200, SALESFORCE_JSON, body.to_string())
         .await
 }
 
 async fn mock_userinfo(server: &mut Server, body: &Value, expect: usize) -> Mock {
-    server
-        .mock("GET", "/services/oauth2/userinfo")
-        .match_header("authorization", format!("Bearer {ACCESS_TOKEN}").as_str())
-        .match_header("accept", "application/json")
-        .with_header("content-type", "application/json;charset=UTF-8")
-        .with_body(body.to_string())
-        .expect(expect)
-        .create_async()
-        .await
+    expect::api_request(
+        server,
+        "GET",
+        "/services/oauth2/userinfo",
+        &[],
+        ACCESS_TOKEN,
+    )
+    .expect(expect)
+    .reply(200, SALESFORCE_JSON, body.to_string())
+    .await
 }
 
 async fn sign_in_with(
@@ -397,24 +392,15 @@ fn email_verified_is_salesforce_s_word() {
 async fn refresh_keeps_the_refresh_token_and_revoke_is_rfc_7009() {
     let mut server = Server::new_async().await;
     let salesforce = client(&server);
-    let refresh = server
-        .mock("POST", "/services/oauth2/token")
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", REFRESH_TOKEN),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-        ]))
-        .with_header("content-type", "application/json;charset=UTF-8")
-        .with_body(
-            json!({"access_token": "00Dxx0000001gPL!fresh", "signature": "c2ln",
-                   "scope": "refresh_token openid id profile email", "instance_url": server.url(),
-                   "id": SUB, "token_type": "Bearer", "issued_at": "1714644828000"})
-            .to_string(),
-        )
-        .expect(1)
-        .create_async()
+    let body = json!({"access_token": "00Dxx0000001gPL!fresh", "signature": "c2ln",
+                      "scope": "refresh_token openid id profile email", "instance_url": server.url(),
+                      "id": SUB, "token_type": "Bearer", "issued_at": "1714644828000"});
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", REFRESH_TOKEN),
+    ];
+    let refresh = expect::token_request(&mut server, TOKEN_PATH, CREDENTIALS, &form)
+        .reply(200, SALESFORCE_JSON, body.to_string())
         .await;
     let tokens = salesforce
         .refresh(&RefreshToken::new(REFRESH_TOKEN.to_owned()))
@@ -424,18 +410,9 @@ async fn refresh_keeps_the_refresh_token_and_revoke_is_rfc_7009() {
     assert_eq!(tokens.access_token().secret(), "00Dxx0000001gPL!fresh");
     assert_eq!(tokens.refresh_token().unwrap().secret(), REFRESH_TOKEN);
 
-    let revoke = server
-        .mock("POST", "/services/oauth2/revoke")
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_request(form_is(&[
-            ("token", ACCESS_TOKEN),
-            ("token_type_hint", "access_token"),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-        ]))
-        .with_status(200)
-        .expect(1)
-        .create_async()
+    let form = [("token", ACCESS_TOKEN), ("token_type_hint", "access_token")];
+    let revoke = expect::token_request(&mut server, "/services/oauth2/revoke", CREDENTIALS, &form)
+        .reply_empty(200)
         .await;
     salesforce
         .revoke(AccessToken::new(ACCESS_TOKEN.to_owned()))
@@ -444,9 +421,9 @@ async fn refresh_keeps_the_refresh_token_and_revoke_is_rfc_7009() {
     revoke.assert_async().await;
 
     server
-        .mock("POST", "/services/oauth2/token")
+        .mock("POST", TOKEN_PATH)
         .with_status(400)
-        .with_header("content-type", "application/json;charset=UTF-8")
+        .with_header("content-type", SALESFORCE_JSON)
         .with_body(
             r#"{"error":"invalid_grant","error_description":"expired access/refresh token"}"#,
         )
@@ -456,9 +433,11 @@ async fn refresh_keeps_the_refresh_token_and_revoke_is_rfc_7009() {
         .refresh(&RefreshToken::new("expired".to_owned()))
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::Refresh);
-    assert_eq!(request.oauth_error().unwrap().error, "invalid_grant");
+    expect::assert_oauth_error(
+        &err,
+        Phase::Refresh,
+        400,
+        "invalid_grant",
+        Some("expired access/refresh token"),
+    );
 }

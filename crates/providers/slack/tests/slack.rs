@@ -1,16 +1,16 @@
 //! Slack against a mock of its Sign in with Slack endpoints: the exact requests, ID
 //! tokens signed here and verified, and Slack's errors sent with HTTP 200.
 
-use mockito::{Matcher, Mock, Server};
+use mockito::{Mock, Server};
 use portcullis::{
     AuthorizationUrl, ClientConfig, Error, IdTokenError, MemoryAdapter, OAuthClient, OAuthProvider,
-    Phase, Provider, ProviderSession, ProviderUser, RefreshToken, RequestErrorKind, USER_AGENT,
-    Url,
+    Phase, Provider, ProviderSession, ProviderUser, RefreshToken, Url,
 };
 use portcullis_oidc::Jwks;
 use portcullis_slack::{Slack, SlackUser};
+use portcullis_testkit::expect::{self, Credentials, Reply};
 use portcullis_testkit::jwt::{Signer, id_token_error, jwks, now};
-use portcullis_testkit::{callback_for, form_is, query_of};
+use portcullis_testkit::{callback_for, query_of};
 use serde_json::{Value, json};
 
 const CLIENT_ID: &str = "25259531569.1115258246291";
@@ -20,19 +20,24 @@ const CODE: &str = "4724469134.4644010092847.232b4e6d82c333b475fc30f5f5a341d2";
 const ACCESS_TOKEN: &str = "xoxp-4724469134-4644010092847-1234567890-abcdef";
 const TEAM: &str = "T0R7GR0SE";
 const SUB: &str = "U0R7MFMJM";
+const TOKEN_PATH: &str = "/api/openid.connect.token";
+/// The content type Slack answers with.
+const SLACK_JSON: &str = "application/json; charset=utf-8";
 
-type Client = OAuthClient<Slack, MemoryAdapter<String>>;
+/// Slack takes the client id and secret in the form body.
+const CREDENTIALS: Credentials<'_> = Credentials::Body {
+    id: CLIENT_ID,
+    secret: CLIENT_SECRET,
+};
 
 /// `slack` pointed at the mock server: its endpoints and its key set.
-fn client(server: &Server, slack: Slack) -> Client {
+fn client(server: &Server, slack: Slack) -> OAuthClient<Slack, MemoryAdapter<String>> {
     let keys = format!("{}/openid/connect/keys", server.url());
-    OAuthClient::new(
+    expect::client(
         slack.jwks(Jwks::new(keys.parse().unwrap())),
         ClientConfig::new(CLIENT_ID, CLIENT_SECRET).redirect_uri(REDIRECT.parse().unwrap()),
-        MemoryAdapter::new(),
+        server,
     )
-    .unwrap()
-    .with_endpoints(Slack::new().endpoints().rebased(&server.url()).unwrap())
 }
 
 /// The ID token payload of Slack's `openid.connect.token` documentation.
@@ -80,7 +85,7 @@ async fn mock_jwks(server: &mut Server, expect: usize) -> Mock {
     server
         .mock("GET", "/openid/connect/keys")
         .match_header("accept", "application/json")
-        .with_header("content-type", "application/json; charset=utf-8")
+        .with_header("content-type", SLACK_JSON)
         .with_body(jwks(&[&Signer::rsa_1()]))
         .expect(expect)
         .create_async()
@@ -89,24 +94,13 @@ async fn mock_jwks(server: &mut Server, expect: usize) -> Mock {
 
 /// `openid.connect.token`, expecting exactly the code exchange, answering `body`.
 async fn mock_token(server: &mut Server, body: &Value) -> Mock {
-    server
-        .mock("POST", "/api/openid.connect.token")
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("accept", "application/json")
-        .match_header("user-agent", USER_AGENT)
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("grant_type", "authorization_code"),
-            ("code", CODE),
-            ("redirect_uri", REDIRECT),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-        ]))
-        .with_status(200)
-        .with_header("content-type", "application/json; charset=utf-8")
-        .with_body(body.to_string())
-        .expect(1)
-        .create_async()
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", CODE),
+        ("redirect_uri", REDIRECT),
+    ];
+    expect::token_request(server, TOKEN_PATH, CREDENTIALS, &form)
+        .reply(200, SLACK_JSON, body.to_string())
         .await
 }
 
@@ -266,17 +260,7 @@ async fn slack_s_errors_with_http_200_are_oauth_errors() {
             .await
             .unwrap_err();
         token.assert_async().await;
-        let Error::Request(request) = &err else {
-            panic!("{err:?}")
-        };
-        assert_eq!(request.phase(), Phase::TokenExchange);
-        assert!(
-            matches!(request.kind(), RequestErrorKind::OAuth { status: 200, .. }),
-            "{request:?}"
-        );
-        assert_eq!(request.oauth_error().unwrap().error, code);
-        assert_eq!(err.code(), "FAILED_REQUEST");
-        assert!(!err.is_retryable());
+        expect::assert_oauth_error(&err, Phase::TokenExchange, 200, code, None);
     }
     jwks.assert_async().await;
 }
@@ -391,23 +375,18 @@ fn email_verified_is_slack_s_word() {
 async fn refresh_with_token_rotation_and_its_errors() {
     let mut server = Server::new_async().await;
     let client = client(&server, Slack::new());
-    let refresh = server
-        .mock("POST", "/api/openid.connect.token")
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", "xoxe-1-abcdefg"),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-        ]))
-        .with_header("content-type", "application/json; charset=utf-8")
-        .with_body(
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", "xoxe-1-abcdefg"),
+    ];
+    let refresh = expect::token_request(&mut server, TOKEN_PATH, CREDENTIALS, &form)
+        .reply(
+            200,
+            SLACK_JSON,
             json!({"ok": true, "access_token": "xoxe.xoxp-1-fresh", "token_type": "Bearer",
                    "refresh_token": "xoxe-1-rotated", "expires_in": 43200})
             .to_string(),
         )
-        .expect(1)
-        .create_async()
         .await;
     let tokens = client
         .refresh(&RefreshToken::new("xoxe-1-abcdefg".to_owned()))
@@ -419,9 +398,9 @@ async fn refresh_with_token_rotation_and_its_errors() {
     assert_eq!(tokens.expires_in().unwrap().as_secs(), 43200);
 
     server
-        .mock("POST", "/api/openid.connect.token")
+        .mock("POST", TOKEN_PATH)
         .with_status(200)
-        .with_header("content-type", "application/json; charset=utf-8")
+        .with_header("content-type", SLACK_JSON)
         .with_body(r#"{"ok":false,"error":"invalid_refresh_token"}"#)
         .create_async()
         .await;
@@ -429,13 +408,6 @@ async fn refresh_with_token_rotation_and_its_errors() {
         .refresh(&RefreshToken::new("xoxe-1-revoked".to_owned()))
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::Refresh);
-    assert_eq!(
-        request.oauth_error().unwrap().error,
-        "invalid_refresh_token"
-    );
+    expect::assert_oauth_error(&err, Phase::Refresh, 200, "invalid_refresh_token", None);
     assert!(!err.to_string().contains("xoxe-1-revoked"));
 }

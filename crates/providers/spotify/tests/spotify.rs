@@ -3,11 +3,12 @@
 
 use mockito::{Matcher, Server};
 use portcullis::{
-    ClientConfig, Error, MemoryAdapter, OAuthClient, OAuthProvider, Phase, Provider, ProviderUser,
-    RefreshToken, RequestErrorKind, USER_AGENT, UserAdapter,
+    ClientConfig, Error, MemoryAdapter, OAuthClient, OAuthProvider, Phase, ProviderUser,
+    RefreshToken, UserAdapter,
 };
 use portcullis_spotify::{Spotify, SpotifyUser};
-use portcullis_testkit::{basic_auth, callback_for, form_is, query_of, s256_challenge};
+use portcullis_testkit::expect::{self, Credentials, JSON, Reply};
+use portcullis_testkit::{callback_for, query_of, s256_challenge};
 
 const REDIRECT: &str = "http://127.0.0.1:3000/login/spotify/callback";
 const CLIENT_ID: &str = "5fe01282e44241328a84e7c5cc169165";
@@ -15,6 +16,16 @@ const CLIENT_SECRET: &str = "a7d2c8b1e9f04e6f9c3b2a1d0e8f7c6b";
 const CODE: &str = "AQDzZk2wHGrV8rQp9cN1s-the-code";
 const ACCESS_TOKEN: &str = "BQBLuPRYBQ5CiG9mFvBqvw3LgsSWMp6Fc0-SCGkVrzD0XHnx8Nvq";
 const REFRESH_TOKEN: &str = "AQCwQ7rQ5k6tJ8u_PqLr9sd3-rt";
+const TOKEN_PATH: &str = "/api/token";
+
+/// A confidential client authenticates with HTTP Basic.
+const CREDENTIALS: Credentials<'_> = Credentials::Basic {
+    id: CLIENT_ID,
+    secret: CLIENT_SECRET,
+};
+
+/// A public client (PKCE only) sends just its id, in the form.
+const PUBLIC: Credentials<'_> = Credentials::Public { id: CLIENT_ID };
 
 /// The token response of Spotify's code flow guide, for `user-read-email user-read-private`.
 const TOKENS: &str = r#"{
@@ -45,12 +56,12 @@ const USER: &str = r#"{
   "uri": "spotify:user:wizzler"
 }"#;
 
-type Client = OAuthClient<Spotify, MemoryAdapter<String>>;
-
-fn client(server: &Server, spotify: Spotify, config: ClientConfig) -> Client {
-    OAuthClient::new(spotify, config, MemoryAdapter::new())
-        .unwrap()
-        .with_endpoints(Spotify::new().endpoints().rebased(&server.url()).unwrap())
+fn client(
+    server: &Server,
+    spotify: Spotify,
+    config: ClientConfig,
+) -> OAuthClient<Spotify, MemoryAdapter<String>> {
+    expect::client(spotify, config, server)
 }
 
 fn config() -> ClientConfig {
@@ -59,41 +70,26 @@ fn config() -> ClientConfig {
         .scopes(["user-read-email", "user-read-private"])
 }
 
+/// The code exchange's form, for the verifier `verifier`.
+fn code_form(verifier: &str) -> [(&str, &str); 4] {
+    [
+        ("grant_type", "authorization_code"),
+        ("code", CODE),
+        ("code_verifier", verifier),
+        ("redirect_uri", REDIRECT),
+    ]
+}
+
 async fn mock_token(server: &mut Server, verifier: &str, body: &str) -> mockito::Mock {
-    server
-        .mock("POST", "/api/token")
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("accept", "application/json")
-        .match_header("user-agent", USER_AGENT)
-        .match_header(
-            "authorization",
-            basic_auth(CLIENT_ID, CLIENT_SECRET).as_str(),
-        )
-        .match_request(form_is(&[
-            ("grant_type", "authorization_code"),
-            ("code", CODE),
-            ("code_verifier", verifier),
-            ("redirect_uri", REDIRECT),
-        ]))
-        .with_header("content-type", "application/json")
-        .with_body(body)
-        .expect(1)
-        .create_async()
+    expect::token_request(server, TOKEN_PATH, CREDENTIALS, &code_form(verifier))
+        .reply(200, JSON, body)
         .await
 }
 
 async fn mock_me(server: &mut Server, status: usize, body: &str) -> mockito::Mock {
-    server
-        .mock("GET", "/v1/me")
-        .match_header("authorization", format!("Bearer {ACCESS_TOKEN}").as_str())
-        .match_header("accept", "application/json")
-        .match_header("user-agent", USER_AGENT)
+    expect::api_request(server, "GET", "/v1/me", &[], ACCESS_TOKEN)
         .match_body(Matcher::Exact(String::new()))
-        .with_status(status)
-        .with_header("content-type", "application/json; charset=utf-8")
-        .with_body(body)
-        .expect(1)
-        .create_async()
+        .reply(status, "application/json; charset=utf-8", body)
         .await
 }
 
@@ -323,24 +319,13 @@ async fn public_client_sends_its_id_and_the_verifier_without_basic_auth() {
     let auth = spotify.authorization_url();
     let verifier = auth.pending.code_verifier().unwrap().to_owned();
 
-    let token = server
-        .mock("POST", "/api/token")
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("grant_type", "authorization_code"),
-            ("code", CODE),
-            ("code_verifier", &verifier),
-            ("redirect_uri", REDIRECT),
-            ("client_id", CLIENT_ID),
-        ]))
-        .with_header("content-type", "application/json")
-        .with_body(
+    let token = expect::token_request(&mut server, TOKEN_PATH, PUBLIC, &code_form(&verifier))
+        .reply(
+            200,
+            JSON,
             r#"{"access_token":"BQBLuPRYBQ5CiG9mFvBqvw3LgsSWMp6Fc0-SCGkVrzD0XHnx8Nvq","token_type":"Bearer",
                 "scope":"","expires_in":3600,"refresh_token":"AQCwQ7rQ5k6tJ8u_PqLr9sd3-rt"}"#,
         )
-        .expect(1)
-        .create_async()
         .await;
     // Without scopes: the profile without email, country or product.
     mock_me(
@@ -386,25 +371,18 @@ fn a_user_without_an_account_id_is_refused() {
 async fn refresh_sends_the_refresh_grant_with_basic_auth() {
     let mut server = Server::new_async().await;
     let spotify = client(&server, Spotify::new(), config());
-    let mock = server
-        .mock("POST", "/api/token")
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header(
-            "authorization",
-            basic_auth(CLIENT_ID, CLIENT_SECRET).as_str(),
-        )
-        .match_request(form_is(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", REFRESH_TOKEN),
-        ]))
-        .with_header("content-type", "application/json")
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", REFRESH_TOKEN),
+    ];
+    let mock = expect::token_request(&mut server, TOKEN_PATH, CREDENTIALS, &form)
         // Spotify's refresh response may leave out the refresh token.
-        .with_body(
+        .reply(
+            200,
+            JSON,
             r#"{"access_token":"BQBnewaccesstoken","token_type":"Bearer",
                 "scope":"user-read-email user-read-private","expires_in":3600}"#,
         )
-        .expect(1)
-        .create_async()
         .await;
     let tokens = spotify
         .refresh(&RefreshToken::new(REFRESH_TOKEN.to_owned()))
@@ -424,21 +402,17 @@ async fn public_client_refresh_sends_its_id_and_keeps_a_rotated_token() {
     let mut server = Server::new_async().await;
     let config = ClientConfig::public(CLIENT_ID).redirect_uri(REDIRECT.parse().unwrap());
     let spotify = client(&server, Spotify::new(), config);
-    server
-        .mock("POST", "/api/token")
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", REFRESH_TOKEN),
-            ("client_id", CLIENT_ID),
-        ]))
-        .with_header("content-type", "application/json")
-        .with_body(
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", REFRESH_TOKEN),
+    ];
+    expect::token_request(&mut server, TOKEN_PATH, PUBLIC, &form)
+        .reply(
+            200,
+            JSON,
             r#"{"access_token":"BQBnewaccesstoken","token_type":"Bearer","scope":"",
                 "expires_in":3600,"refresh_token":"AQDrotated"}"#,
         )
-        .expect(1)
-        .create_async()
         .await;
     let tokens = spotify
         .refresh(&RefreshToken::new(REFRESH_TOKEN.to_owned()))
@@ -453,19 +427,12 @@ async fn token_error_is_a_typed_oauth_error() {
     let spotify = client(&server, Spotify::new(), config());
     let auth = spotify.authorization_url();
     let verifier = auth.pending.code_verifier().unwrap().to_owned();
-    server
-        .mock("POST", "/api/token")
-        .match_request(form_is(&[
-            ("grant_type", "authorization_code"),
-            ("code", CODE),
-            ("code_verifier", &verifier),
-            ("redirect_uri", REDIRECT),
-        ]))
-        .with_status(400)
-        .with_header("content-type", "application/json")
-        .with_body(r#"{"error":"invalid_grant","error_description":"Invalid authorization code"}"#)
-        .expect(1)
-        .create_async()
+    expect::token_request(&mut server, TOKEN_PATH, CREDENTIALS, &code_form(&verifier))
+        .reply(
+            400,
+            JSON,
+            r#"{"error":"invalid_grant","error_description":"Invalid authorization code"}"#,
+        )
         .await;
     let me = server.mock("GET", "/v1/me").expect(0).create_async().await;
 
@@ -474,21 +441,12 @@ async fn token_error_is_a_typed_oauth_error() {
         .await
         .unwrap_err();
     me.assert_async().await;
-    assert_eq!(err.code(), "FAILED_REQUEST");
-    assert!(!err.is_retryable(), "a code exchange is never retried");
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::TokenExchange);
-    assert!(
-        matches!(request.kind(), RequestErrorKind::OAuth { status: 400, .. }),
-        "{request:?}"
-    );
-    let oauth = request.oauth_error().unwrap();
-    assert_eq!(oauth.error, "invalid_grant");
-    assert_eq!(
-        oauth.description.as_deref(),
-        Some("Invalid authorization code")
+    expect::assert_oauth_error(
+        &err,
+        Phase::TokenExchange,
+        400,
+        "invalid_grant",
+        Some("Invalid authorization code"),
     );
     assert_eq!(spotify.adapter().user_count(), 0);
 }
@@ -498,7 +456,7 @@ async fn html_error_page_is_an_unexpected_response() {
     let mut server = Server::new_async().await;
     let spotify = client(&server, Spotify::new(), config());
     server
-        .mock("POST", "/api/token")
+        .mock("POST", TOKEN_PATH)
         .with_status(500)
         .with_header("content-type", "text/html; charset=utf-8")
         .with_body("<!DOCTYPE html><html><body><h1>Oops! Something went wrong</h1></body></html>")
@@ -508,21 +466,13 @@ async fn html_error_page_is_an_unexpected_response() {
         .validate_code(CODE, Some("verifier"), None)
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    match request.kind() {
-        RequestErrorKind::UnexpectedResponse {
-            status,
-            content_type,
-            excerpt,
-        } => {
-            assert_eq!(*status, 500);
-            assert_eq!(content_type.as_deref(), Some("text/html; charset=utf-8"));
-            assert!(excerpt.contains("Something went wrong"), "{excerpt}");
-        }
-        other => panic!("{other:?}"),
-    }
+    expect::assert_unexpected_response(
+        &err,
+        Phase::TokenExchange,
+        500,
+        "text/html; charset=utf-8",
+        "Something went wrong",
+    );
     assert!(!err.is_retryable());
 }
 
@@ -531,8 +481,8 @@ async fn invalid_user_json_names_the_problem() {
     let mut server = Server::new_async().await;
     let spotify = client(&server, Spotify::new(), config());
     server
-        .mock("POST", "/api/token")
-        .with_header("content-type", "application/json")
+        .mock("POST", TOKEN_PATH)
+        .with_header("content-type", JSON)
         .with_body(TOKENS)
         .create_async()
         .await;
@@ -541,14 +491,7 @@ async fn invalid_user_json_names_the_problem() {
         .validate_code(CODE, Some("verifier"), None)
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::UserInfo);
-    assert!(
-        matches!(request.kind(), RequestErrorKind::InvalidResponse { .. }),
-        "{request:?}"
-    );
+    expect::assert_invalid_response(&err, Phase::UserInfo, None);
     assert!(
         err.to_string().contains("spotify user request failed"),
         "{err}"
@@ -560,8 +503,8 @@ async fn an_expired_token_at_the_user_endpoint_is_an_unexpected_response() {
     let mut server = Server::new_async().await;
     let spotify = client(&server, Spotify::new(), config());
     server
-        .mock("POST", "/api/token")
-        .with_header("content-type", "application/json")
+        .mock("POST", TOKEN_PATH)
+        .with_header("content-type", JSON)
         .with_body(TOKENS)
         .create_async()
         .await;
@@ -576,19 +519,13 @@ async fn an_expired_token_at_the_user_endpoint_is_an_unexpected_response() {
         .validate_code(CODE, Some("verifier"), None)
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::UserInfo);
-    match request.kind() {
-        RequestErrorKind::UnexpectedResponse {
-            status, excerpt, ..
-        } => {
-            assert_eq!(*status, 401);
-            assert!(excerpt.contains("The access token expired"), "{excerpt}");
-        }
-        other => panic!("{other:?}"),
-    }
+    expect::assert_unexpected_response(
+        &err,
+        Phase::UserInfo,
+        401,
+        "application/json; charset=utf-8",
+        "The access token expired",
+    );
 }
 
 #[test]

@@ -4,10 +4,11 @@
 use mockito::{Matcher, Server};
 use portcullis::{
     ClientConfig, Error, MemoryAdapter, OAuthClient, OAuthProvider, Phase, Provider, ProviderUser,
-    RefreshToken, RequestErrorKind, USER_AGENT,
+    RefreshToken,
 };
 use portcullis_strava::{ApprovalPrompt, Strava, StravaUser};
-use portcullis_testkit::{callback_for, form_is, query_of};
+use portcullis_testkit::expect::{self, Credentials, JSON, Reply};
+use portcullis_testkit::{callback_for, query_of};
 
 const REDIRECT: &str = "http://127.0.0.1:3000/login/strava/callback";
 const CLIENT_ID: &str = "131977";
@@ -15,6 +16,24 @@ const CLIENT_SECRET: &str = "9f1c2d3e4b5a69788796a5b4c3d2e1f0a9b8c7d6";
 const CODE: &str = "b55003496d87a9f0b694ca1680cd5690d27d9d28";
 const ACCESS_TOKEN: &str = "a4b945687g6f0e3d2c1b0a9f8e7d6c5b4a3f2e1d";
 const REFRESH_TOKEN: &str = "e5n567567d4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a";
+
+const TOKEN_PATH: &str = "/oauth/token";
+
+/// Strava takes the client id and secret in the form body, its only documented way.
+const CREDENTIALS: Credentials<'_> = Credentials::Body {
+    id: CLIENT_ID,
+    secret: CLIENT_SECRET,
+};
+
+/// The code exchange's form: no PKCE.
+const CODE_FORM: [(&str, &str); 3] = [
+    ("grant_type", "authorization_code"),
+    ("code", CODE),
+    ("redirect_uri", REDIRECT),
+];
+
+/// The content type of Strava's JSON answers.
+const STRAVA_JSON: &str = "application/json; charset=utf-8";
 
 /// The summary athlete Strava puts in the token response.
 const ATHLETE: &str = r#"{
@@ -54,12 +73,8 @@ fn tokens_with(athlete: &str) -> String {
     )
 }
 
-type Client = OAuthClient<Strava, MemoryAdapter<String>>;
-
-fn client(server: &Server, strava: Strava, config: ClientConfig) -> Client {
-    OAuthClient::new(strava, config, MemoryAdapter::new())
-        .unwrap()
-        .with_endpoints(Strava::new().endpoints().rebased(&server.url()).unwrap())
+fn client(server: &Server) -> OAuthClient<Strava, MemoryAdapter<String>> {
+    expect::client(Strava::new(), config(), server)
 }
 
 fn config() -> ClientConfig {
@@ -69,24 +84,9 @@ fn config() -> ClientConfig {
 }
 
 async fn mock_token(server: &mut Server, body: &str) -> mockito::Mock {
-    server
-        .mock("POST", "/oauth/token")
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("accept", "application/json")
-        .match_header("user-agent", USER_AGENT)
-        .match_header("authorization", Matcher::Missing)
+    expect::token_request(server, TOKEN_PATH, CREDENTIALS, &CODE_FORM)
         .match_query(Matcher::Missing)
-        .match_request(form_is(&[
-            ("grant_type", "authorization_code"),
-            ("code", CODE),
-            ("redirect_uri", REDIRECT),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-        ]))
-        .with_header("content-type", "application/json; charset=utf-8")
-        .with_body(body)
-        .expect(1)
-        .create_async()
+        .reply(200, STRAVA_JSON, body)
         .await
 }
 
@@ -203,7 +203,7 @@ fn info_has_no_user_endpoint_and_no_revocation() {
 #[tokio::test]
 async fn sign_in_takes_the_athlete_from_the_token_response() {
     let mut server = Server::new_async().await;
-    let strava = client(&server, Strava::new(), config());
+    let strava = client(&server);
     let auth = strava.authorization_url();
 
     let token = mock_token(&mut server, &tokens_with(ATHLETE)).await;
@@ -285,7 +285,7 @@ async fn sign_in_takes_the_athlete_from_the_token_response() {
 #[tokio::test]
 async fn a_sparse_athlete_without_a_photo_signs_in() {
     let mut server = Server::new_async().await;
-    let strava = client(&server, Strava::new(), config());
+    let strava = client(&server);
     // A new athlete: no username, no location, Strava's relative placeholder pictures.
     mock_token(
         &mut server,
@@ -357,24 +357,15 @@ fn the_athlete_round_trips_and_needs_an_id() {
 fn assert_invalid_field(err: &Error, field: &str) {
     assert_eq!(err.code(), "FAILED_REQUEST");
     assert!(!err.is_retryable(), "a code exchange is never retried");
-    let Error::Request(request) = err else {
-        panic!("{err:?}")
-    };
+    let request = expect::assert_invalid_response(err, Phase::TokenExchange, Some(field));
     assert_eq!(request.provider(), "strava");
-    assert_eq!(request.phase(), Phase::TokenExchange);
-    match request.kind() {
-        RequestErrorKind::InvalidResponse { field: found, .. } => {
-            assert_eq!(found.as_deref(), Some(field), "{request:?}");
-        }
-        other => panic!("{other:?}"),
-    }
     assert!(err.to_string().contains(field), "{err}");
 }
 
 #[tokio::test]
 async fn a_token_response_without_athlete_is_an_invalid_response() {
     let mut server = Server::new_async().await;
-    let strava = client(&server, Strava::new(), config());
+    let strava = client(&server);
     let token = mock_token(
         &mut server,
         &format!(
@@ -398,7 +389,7 @@ async fn a_token_response_without_athlete_is_an_invalid_response() {
 #[tokio::test]
 async fn an_athlete_with_a_string_id_names_the_field() {
     let mut server = Server::new_async().await;
-    let strava = client(&server, Strava::new(), config());
+    let strava = client(&server);
     mock_token(
         &mut server,
         &tokens_with(r#"{"id": "134815", "firstname": "Joan", "lastname": "Marie"}"#),
@@ -419,7 +410,7 @@ async fn a_null_athlete_or_one_without_an_id_is_refused() {
         (r#"{"id": 134815, "firstname": 42}"#, "athlete.firstname"),
     ] {
         let mut server = Server::new_async().await;
-        let strava = client(&server, Strava::new(), config());
+        let strava = client(&server);
         mock_token(&mut server, &tokens_with(athlete)).await;
         let err = strava.validate_code(CODE, None, None).await.unwrap_err();
         assert_invalid_field(&err, field);
@@ -429,21 +420,13 @@ async fn a_null_athlete_or_one_without_an_id_is_refused() {
 #[tokio::test]
 async fn stravas_fault_on_a_spent_code_is_an_unexpected_response() {
     let mut server = Server::new_async().await;
-    let strava = client(&server, Strava::new(), config());
-    server
-        .mock("POST", "/oauth/token")
-        .match_request(form_is(&[
-            ("grant_type", "authorization_code"),
-            ("code", CODE),
-            ("redirect_uri", REDIRECT),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-        ]))
-        .with_status(400)
-        .with_header("content-type", "application/json; charset=utf-8")
-        .with_body(r#"{"message":"Bad Request","errors":[{"resource":"AuthorizationCode","field":"code","code":"invalid"}]}"#)
-        .expect(1)
-        .create_async()
+    let strava = client(&server);
+    expect::token_request(&mut server, TOKEN_PATH, CREDENTIALS, &CODE_FORM)
+        .reply(
+            400,
+            STRAVA_JSON,
+            r#"{"message":"Bad Request","errors":[{"resource":"AuthorizationCode","field":"code","code":"invalid"}]}"#,
+        )
         .await;
     let none = no_user_request(&mut server).await;
 
@@ -451,43 +434,27 @@ async fn stravas_fault_on_a_spent_code_is_an_unexpected_response() {
     none.assert_async().await;
     assert_eq!(err.code(), "FAILED_REQUEST");
     assert!(!err.is_retryable());
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::TokenExchange);
-    match request.kind() {
-        RequestErrorKind::UnexpectedResponse {
-            status, excerpt, ..
-        } => {
-            assert_eq!(*status, 400);
-            assert!(excerpt.contains("AuthorizationCode"), "{excerpt}");
-        }
-        other => panic!("{other:?}"),
-    }
+    expect::assert_unexpected_response(
+        &err,
+        Phase::TokenExchange,
+        400,
+        STRAVA_JSON,
+        "AuthorizationCode",
+    );
     assert_eq!(strava.adapter().user_count(), 0);
 }
 
 #[tokio::test]
 async fn token_error_is_a_typed_oauth_error() {
     let mut server = Server::new_async().await;
-    let strava = client(&server, Strava::new(), config());
+    let strava = client(&server);
     let auth = strava.authorization_url();
-    server
-        .mock("POST", "/oauth/token")
-        .match_request(form_is(&[
-            ("grant_type", "authorization_code"),
-            ("code", CODE),
-            ("redirect_uri", REDIRECT),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-        ]))
-        .with_status(400)
-        .with_header("content-type", "application/json")
-        .with_body(
+    expect::token_request(&mut server, TOKEN_PATH, CREDENTIALS, &CODE_FORM)
+        .reply(
+            400,
+            JSON,
             r#"{"error":"invalid_grant","error_description":"Authorization code is invalid"}"#,
         )
-        .expect(1)
-        .create_async()
         .await;
     let none = no_user_request(&mut server).await;
 
@@ -496,21 +463,12 @@ async fn token_error_is_a_typed_oauth_error() {
         .await
         .unwrap_err();
     none.assert_async().await;
-    assert_eq!(err.code(), "FAILED_REQUEST");
-    assert!(!err.is_retryable(), "a code exchange is never retried");
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::TokenExchange);
-    assert!(
-        matches!(request.kind(), RequestErrorKind::OAuth { status: 400, .. }),
-        "{request:?}"
-    );
-    let oauth = request.oauth_error().unwrap();
-    assert_eq!(oauth.error, "invalid_grant");
-    assert_eq!(
-        oauth.description.as_deref(),
-        Some("Authorization code is invalid")
+    expect::assert_oauth_error(
+        &err,
+        Phase::TokenExchange,
+        400,
+        "invalid_grant",
+        Some("Authorization code is invalid"),
     );
     assert_eq!(strava.adapter().user_count(), 0);
 }
@@ -518,9 +476,9 @@ async fn token_error_is_a_typed_oauth_error() {
 #[tokio::test]
 async fn html_error_page_is_an_unexpected_response() {
     let mut server = Server::new_async().await;
-    let strava = client(&server, Strava::new(), config());
+    let strava = client(&server);
     server
-        .mock("POST", "/oauth/token")
+        .mock("POST", TOKEN_PATH)
         .with_status(500)
         .with_header("content-type", "text/html; charset=utf-8")
         .with_body(
@@ -529,22 +487,13 @@ async fn html_error_page_is_an_unexpected_response() {
         .create_async()
         .await;
     let err = strava.validate_code(CODE, None, None).await.unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::TokenExchange);
-    match request.kind() {
-        RequestErrorKind::UnexpectedResponse {
-            status,
-            content_type,
-            excerpt,
-        } => {
-            assert_eq!(*status, 500);
-            assert_eq!(content_type.as_deref(), Some("text/html; charset=utf-8"));
-            assert!(excerpt.contains("temporarily unavailable"), "{excerpt}");
-        }
-        other => panic!("{other:?}"),
-    }
+    expect::assert_unexpected_response(
+        &err,
+        Phase::TokenExchange,
+        500,
+        "text/html; charset=utf-8",
+        "temporarily unavailable",
+    );
     assert!(!err.is_retryable());
 }
 
@@ -552,49 +501,34 @@ async fn html_error_page_is_an_unexpected_response() {
 async fn invalid_token_json_names_the_problem() {
     // Strava has no user endpoint: the JSON that can be broken is the token response.
     let mut server = Server::new_async().await;
-    let strava = client(&server, Strava::new(), config());
+    let strava = client(&server);
     mock_token(
         &mut server,
         &format!(r#"{{"token_type":"Bearer","access_token":"{ACCESS_TOKEN}","athlete":{{"id":"#),
     )
     .await;
     let err = strava.validate_code(CODE, None, None).await.unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::TokenExchange);
-    assert!(
-        matches!(request.kind(), RequestErrorKind::InvalidResponse { .. }),
-        "{request:?}"
-    );
+    expect::assert_invalid_response(&err, Phase::TokenExchange, None);
     assert!(!err.to_string().contains(ACCESS_TOKEN), "{err}");
 }
 
 #[tokio::test]
 async fn refresh_sends_the_documented_form_and_keeps_the_new_refresh_token() {
     let mut server = Server::new_async().await;
-    let strava = client(&server, Strava::new(), config());
-    let mock = server
-        .mock("POST", "/oauth/token")
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("accept", "application/json")
-        .match_header("user-agent", USER_AGENT)
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", REFRESH_TOKEN),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-        ]))
-        .with_header("content-type", "application/json; charset=utf-8")
+    let strava = client(&server);
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", REFRESH_TOKEN),
+    ];
+    let mock = expect::token_request(&mut server, TOKEN_PATH, CREDENTIALS, &form)
         // Strava's documented refresh response: no athlete, a new refresh token.
-        .with_body(
+        .reply(
+            200,
+            STRAVA_JSON,
             r#"{"token_type":"Bearer","access_token":"a9b723d1c0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5",
                 "expires_at":1568775134,"expires_in":20566,
                 "refresh_token":"b5c569d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2"}"#,
         )
-        .expect(1)
-        .create_async()
         .await;
     let tokens = strava
         .refresh(&RefreshToken::new(REFRESH_TOKEN.to_owned()))
@@ -616,26 +550,17 @@ async fn refresh_sends_the_documented_form_and_keeps_the_new_refresh_token() {
     let none = no_user_request(&mut server).await;
     let err = strava.fetch_user(&tokens).await.unwrap_err();
     none.assert_async().await;
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert!(
-        matches!(
-            request.kind(),
-            RequestErrorKind::InvalidResponse { field: Some(f), .. } if f == "athlete"
-        ),
-        "{request:?}"
-    );
+    expect::assert_invalid_response(&err, Phase::TokenExchange, Some("athlete"));
 }
 
 #[tokio::test]
 async fn a_failed_refresh_reports_stravas_fault() {
     let mut server = Server::new_async().await;
-    let strava = client(&server, Strava::new(), config());
+    let strava = client(&server);
     server
-        .mock("POST", "/oauth/token")
+        .mock("POST", TOKEN_PATH)
         .with_status(400)
-        .with_header("content-type", "application/json; charset=utf-8")
+        .with_header("content-type", STRAVA_JSON)
         .with_body(r#"{"message":"Bad Request","errors":[{"resource":"RefreshToken","field":"refresh_token","code":"invalid"}]}"#)
         .expect(1)
         .create_async()
@@ -644,19 +569,7 @@ async fn a_failed_refresh_reports_stravas_fault() {
         .refresh(&RefreshToken::new(REFRESH_TOKEN.to_owned()))
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::Refresh);
-    match request.kind() {
-        RequestErrorKind::UnexpectedResponse {
-            status, excerpt, ..
-        } => {
-            assert_eq!(*status, 400);
-            assert!(excerpt.contains("RefreshToken"), "{excerpt}");
-        }
-        other => panic!("{other:?}"),
-    }
+    expect::assert_unexpected_response(&err, Phase::Refresh, 400, STRAVA_JSON, "RefreshToken");
     assert!(!err.is_retryable(), "a 400 is not retried");
 }
 

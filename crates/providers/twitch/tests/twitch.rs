@@ -4,9 +4,10 @@
 use mockito::{Matcher, Server};
 use portcullis::{
     ClientConfig, Error, MemoryAdapter, OAuthClient, OAuthProvider, Phase, Provider, ProviderUser,
-    RefreshToken, RequestErrorKind, USER_AGENT, Url,
+    RefreshToken, Url,
 };
-use portcullis_testkit::{callback_for, form_is, query_of};
+use portcullis_testkit::expect::{self, Credentials, JSON, Reply};
+use portcullis_testkit::{callback_for, query_of};
 use portcullis_twitch::{Twitch, TwitchUser};
 
 const REDIRECT: &str = "http://localhost:3000/login/twitch/callback";
@@ -15,6 +16,19 @@ const CLIENT_SECRET: &str = "41vpdji4e9gif29md0ouet6fktd2";
 const CODE: &str = "gulfwdmys5lsm6qyz4xiz9q32l10";
 const ACCESS_TOKEN: &str = "rfx2uswqe8l4g1mkagrvg5tv0ks3";
 const REFRESH_TOKEN: &str = "5b93chm6hdve3mycz05zfzatkfdenfspp1h1ar2xxdalen01";
+
+/// Twitch takes the client id and secret in the form body.
+const CREDENTIALS: Credentials<'_> = Credentials::Body {
+    id: CLIENT_ID,
+    secret: CLIENT_SECRET,
+};
+
+/// The code exchange's form, besides the client's credentials.
+const CODE_EXCHANGE: [(&str, &str); 3] = [
+    ("grant_type", "authorization_code"),
+    ("code", CODE),
+    ("redirect_uri", REDIRECT),
+];
 
 /// The token response of Twitch's authorization code grant flow: scopes as an array.
 const TOKENS: &str = r#"{
@@ -47,9 +61,7 @@ const USERS: &str = r#"{
 type Client = OAuthClient<Twitch, MemoryAdapter<String>>;
 
 fn client(server: &Server, twitch: Twitch, config: ClientConfig) -> Client {
-    OAuthClient::new(twitch, config, MemoryAdapter::new())
-        .unwrap()
-        .with_endpoints(Twitch::new().endpoints().rebased(&server.url()).unwrap())
+    expect::client(twitch, config, server)
 }
 
 fn config() -> ClientConfig {
@@ -59,39 +71,16 @@ fn config() -> ClientConfig {
 }
 
 async fn mock_token(server: &mut Server, body: &str) -> mockito::Mock {
-    server
-        .mock("POST", "/oauth2/token")
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("accept", "application/json")
-        .match_header("user-agent", USER_AGENT)
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("grant_type", "authorization_code"),
-            ("code", CODE),
-            ("redirect_uri", REDIRECT),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-        ]))
-        .with_header("content-type", "application/json")
-        .with_body(body)
-        .expect(1)
-        .create_async()
+    expect::token_request(server, "/oauth2/token", CREDENTIALS, &CODE_EXCHANGE)
+        .reply(200, JSON, body)
         .await
 }
 
 async fn mock_users(server: &mut Server, status: usize, body: &str) -> mockito::Mock {
-    server
-        .mock("GET", "/helix/users")
-        .match_header("authorization", format!("Bearer {ACCESS_TOKEN}").as_str())
+    expect::api_request(server, "GET", "/helix/users", &[], ACCESS_TOKEN)
         .match_header("client-id", CLIENT_ID)
-        .match_header("accept", "application/json")
-        .match_header("user-agent", USER_AGENT)
         .match_body(Matcher::Exact(String::new()))
-        .with_status(status)
-        .with_header("content-type", "application/json; charset=utf-8")
-        .with_body(body)
-        .expect(1)
-        .create_async()
+        .reply(status, "application/json; charset=utf-8", body)
         .await
 }
 
@@ -313,16 +302,7 @@ async fn an_empty_data_array_is_an_invalid_response() {
     mock_token(&mut server, TOKENS).await;
     mock_users(&mut server, 200, r#"{"data":[]}"#).await;
     let err = twitch.validate_code(CODE, None, None).await.unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::UserInfo);
-    match request.kind() {
-        RequestErrorKind::InvalidResponse { field, .. } => {
-            assert_eq!(field.as_deref(), Some("data"));
-        }
-        other => panic!("{other:?}"),
-    }
+    expect::assert_invalid_response(&err, Phase::UserInfo, Some("data"));
     assert_eq!(twitch.adapter().user_count(), 0);
 }
 
@@ -352,21 +332,13 @@ async fn token_error_is_a_typed_oauth_error() {
     let mut server = Server::new_async().await;
     let twitch = client(&server, Twitch::new(), config());
     let auth = twitch.authorization_url();
-    server
-        .mock("POST", "/oauth2/token")
-        .match_request(form_is(&[
-            ("grant_type", "authorization_code"),
-            ("code", CODE),
-            ("redirect_uri", REDIRECT),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-        ]))
-        .with_status(400)
-        .with_header("content-type", "application/json")
+    expect::token_request(&mut server, "/oauth2/token", CREDENTIALS, &CODE_EXCHANGE)
         // The shape of Twitch's documented token endpoint failures.
-        .with_body(r#"{"error":"Bad Request","status":400,"message":"Invalid authorization code"}"#)
-        .expect(1)
-        .create_async()
+        .reply(
+            400,
+            JSON,
+            r#"{"error":"Bad Request","status":400,"message":"Invalid authorization code"}"#,
+        )
         .await;
     let users = server
         .mock("GET", "/helix/users")
@@ -379,17 +351,7 @@ async fn token_error_is_a_typed_oauth_error() {
         .await
         .unwrap_err();
     users.assert_async().await;
-    assert_eq!(err.code(), "FAILED_REQUEST");
-    assert!(!err.is_retryable(), "a code exchange is never retried");
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::TokenExchange);
-    assert!(
-        matches!(request.kind(), RequestErrorKind::OAuth { status: 400, .. }),
-        "{request:?}"
-    );
-    assert_eq!(request.oauth_error().unwrap().error, "Bad Request");
+    expect::assert_oauth_error(&err, Phase::TokenExchange, 400, "Bad Request", None);
     assert_eq!(twitch.adapter().user_count(), 0);
 }
 
@@ -405,18 +367,13 @@ async fn a_status_and_message_error_is_an_unexpected_response_with_the_message()
         .create_async()
         .await;
     let err = twitch.validate_code(CODE, None, None).await.unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    match request.kind() {
-        RequestErrorKind::UnexpectedResponse {
-            status, excerpt, ..
-        } => {
-            assert_eq!(*status, 400);
-            assert!(excerpt.contains("Invalid authorization code"), "{excerpt}");
-        }
-        other => panic!("{other:?}"),
-    }
+    expect::assert_unexpected_response(
+        &err,
+        Phase::TokenExchange,
+        400,
+        JSON,
+        "Invalid authorization code",
+    );
     assert!(!err.is_retryable());
 }
 
@@ -432,21 +389,13 @@ async fn html_error_page_is_an_unexpected_response() {
         .create_async()
         .await;
     let err = twitch.validate_code(CODE, None, None).await.unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    match request.kind() {
-        RequestErrorKind::UnexpectedResponse {
-            status,
-            content_type,
-            excerpt,
-        } => {
-            assert_eq!(*status, 500);
-            assert_eq!(content_type.as_deref(), Some("text/html"));
-            assert!(excerpt.contains("Internal Server Error"), "{excerpt}");
-        }
-        other => panic!("{other:?}"),
-    }
+    expect::assert_unexpected_response(
+        &err,
+        Phase::TokenExchange,
+        500,
+        "text/html",
+        "Internal Server Error",
+    );
     assert!(!err.is_retryable());
 }
 
@@ -457,14 +406,7 @@ async fn invalid_user_json_names_the_problem() {
     mock_token(&mut server, TOKENS).await;
     mock_users(&mut server, 200, r#"{"data":[{"id":"141981764","login":"#).await;
     let err = twitch.validate_code(CODE, None, None).await.unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::UserInfo);
-    assert!(
-        matches!(request.kind(), RequestErrorKind::InvalidResponse { .. }),
-        "{request:?}"
-    );
+    expect::assert_invalid_response(&err, Phase::UserInfo, None);
     assert!(
         err.to_string().contains("twitch user request failed"),
         "{err}"
@@ -475,24 +417,18 @@ async fn invalid_user_json_names_the_problem() {
 async fn refresh_sends_the_refresh_grant_with_the_secret_in_the_body() {
     let mut server = Server::new_async().await;
     let twitch = client(&server, Twitch::new(), config());
-    let mock = server
-        .mock("POST", "/oauth2/token")
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", REFRESH_TOKEN),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-        ]))
-        .with_header("content-type", "application/json")
-        .with_body(
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", REFRESH_TOKEN),
+    ];
+    let mock = expect::token_request(&mut server, "/oauth2/token", CREDENTIALS, &form)
+        .reply(
+            200,
+            JSON,
             r#"{"access_token":"1ssjqsqfy6bads1ws7m03gras79zfr",
                 "refresh_token":"eyJfMzUtNDU0OC4MWYwLTQ5MDY5ODY4NGNlMSJ9%asdfasdf=",
                 "scope":["user:read:email"],"token_type":"bearer"}"#,
         )
-        .expect(1)
-        .create_async()
         .await;
     let tokens = twitch
         .refresh(&RefreshToken::new(REFRESH_TOKEN.to_owned()))
@@ -525,11 +461,7 @@ async fn a_failed_refresh_is_a_typed_error() {
         .refresh(&RefreshToken::new("expired".to_owned()))
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::Refresh);
-    assert_eq!(request.oauth_error().unwrap().error, "Bad Request");
+    expect::assert_oauth_error(&err, Phase::Refresh, 400, "Bad Request", None);
     assert!(!err.is_retryable(), "the user must sign in again");
 }
 
@@ -537,20 +469,10 @@ async fn a_failed_refresh_is_a_typed_error() {
 async fn revoke_posts_the_token_and_client_id() {
     let mut server = Server::new_async().await;
     let twitch = client(&server, Twitch::new(), config());
-    let mock = server
-        .mock("POST", "/oauth2/revoke")
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("token", ACCESS_TOKEN),
-            ("token_type_hint", "access_token"),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-        ]))
+    let form = [("token", ACCESS_TOKEN), ("token_type_hint", "access_token")];
+    let mock = expect::token_request(&mut server, "/oauth2/revoke", CREDENTIALS, &form)
         // Twitch answers a successful revocation with 200 and no body.
-        .with_status(200)
-        .expect(1)
-        .create_async()
+        .reply_empty(200)
         .await;
     twitch
         .revoke(portcullis::AccessToken::new(ACCESS_TOKEN.to_owned()))
@@ -569,17 +491,7 @@ async fn revoke_posts_the_token_and_client_id() {
         .revoke(portcullis::AccessToken::new("already-revoked".to_owned()))
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::Revoke);
-    assert!(
-        matches!(
-            request.kind(),
-            RequestErrorKind::UnexpectedResponse { status: 400, .. }
-        ),
-        "{request:?}"
-    );
+    expect::assert_unexpected_response(&err, Phase::Revoke, 400, JSON, "Invalid token");
 }
 
 #[test]

@@ -4,9 +4,10 @@
 use mockito::{Matcher, Server};
 use portcullis::{
     ClientConfig, Error, MemoryAdapter, OAuthClient, OAuthProvider, Phase, Provider, RefreshToken,
-    RequestErrorKind, USER_AGENT, Url,
+    RequestErrorKind, Url,
 };
-use portcullis_testkit::{basic_auth, callback_for, form_is, query_of, s256_challenge};
+use portcullis_testkit::expect::{self, Credentials, JSON, Reply};
+use portcullis_testkit::{callback_for, query_of, s256_challenge};
 use portcullis_twitter::{Twitter, TwitterUser};
 
 const REDIRECT: &str = "https://www.example.com/login/twitter/callback";
@@ -18,6 +19,17 @@ const ACCESS_TOKEN: &str =
     "Q0Mzb0VhZ0V5dmNXSTEyNER2MFNfVW50RzdXdTN6STFxQlVkTGhTc1lCdlBiOjE2MjIxNDc3NDM5MTQ6MToxOmF0OjE";
 const REFRESH_TOKEN: &str =
     "bWRWa3gzdnk3WHRGU1o0bmRRcTJ5VUxWX1lZTDdJSUtmaWcxbTVxdEFXcW5tOjE2MjIxNDc3NDM5MTQ6MToxOnJ0OjE";
+
+const TOKEN_PATH: &str = "/2/oauth2/token";
+const REVOKE_PATH: &str = "/2/oauth2/revoke";
+
+/// A confidential client authenticates with HTTP Basic.
+const CREDENTIALS: Credentials<'_> = Credentials::Basic {
+    id: CLIENT_ID,
+    secret: CLIENT_SECRET,
+};
+/// A public client sends only its id, in the form.
+const PUBLIC: Credentials<'_> = Credentials::Public { id: CLIENT_ID };
 
 /// The fields every user request asks for.
 const FIELDS: &str =
@@ -49,12 +61,8 @@ const ME: &str = r#"{
   }
 }"#;
 
-type Client = OAuthClient<Twitter, MemoryAdapter<String>>;
-
-fn client(server: &Server, config: ClientConfig) -> Client {
-    OAuthClient::new(Twitter::new(), config, MemoryAdapter::new())
-        .unwrap()
-        .with_endpoints(Twitter::new().endpoints().rebased(&server.url()).unwrap())
+fn client(server: &Server, config: ClientConfig) -> OAuthClient<Twitter, MemoryAdapter<String>> {
+    expect::client(Twitter::new(), config, server)
 }
 
 fn config() -> ClientConfig {
@@ -63,63 +71,33 @@ fn config() -> ClientConfig {
         .scope("offline.access")
 }
 
-/// A `mockito` matcher: the query is exactly `expected`, nothing more.
-fn query_is(expected: &[(&str, &str)]) -> impl Fn(&mockito::Request) -> bool + Send + Sync + use<> {
-    let expected: Vec<(String, String)> = expected
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-    move |request| {
-        let url = Url::parse(&format!("http://mock{}", request.path_and_query())).unwrap();
-        let mut actual: Vec<(String, String)> = url.query_pairs().into_owned().collect();
-        actual.sort();
-        let mut expected = expected.clone();
-        expected.sort();
-        if actual != expected {
-            eprintln!("query mismatch:\n  expected {expected:?}\n  actual   {actual:?}");
-        }
-        actual == expected
-    }
+/// The code exchange's form, with the PKCE verifier X requires.
+fn code_form(verifier: &str) -> [(&'static str, &str); 4] {
+    [
+        ("grant_type", "authorization_code"),
+        ("code", CODE),
+        ("code_verifier", verifier),
+        ("redirect_uri", REDIRECT),
+    ]
 }
 
 async fn mock_token(server: &mut Server, verifier: &str, body: &str) -> mockito::Mock {
-    server
-        .mock("POST", "/2/oauth2/token")
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("accept", "application/json")
-        .match_header("user-agent", USER_AGENT)
-        .match_header(
-            "authorization",
-            basic_auth(CLIENT_ID, CLIENT_SECRET).as_str(),
-        )
-        .match_request(form_is(&[
-            ("grant_type", "authorization_code"),
-            ("code", CODE),
-            ("code_verifier", verifier),
-            ("redirect_uri", REDIRECT),
-        ]))
-        .with_header("content-type", "application/json;charset=UTF-8")
-        .with_body(body)
-        .expect(1)
-        .create_async()
+    expect::token_request(server, TOKEN_PATH, CREDENTIALS, &code_form(verifier))
+        .reply(200, "application/json;charset=UTF-8", body)
         .await
 }
 
 async fn mock_me(server: &mut Server, fields: &str, status: usize, body: &str) -> mockito::Mock {
-    server
-        .mock("GET", "/2/users/me")
-        .match_query(Matcher::Any)
-        .match_request(query_is(&[("user.fields", fields)]))
-        .match_header("authorization", format!("Bearer {ACCESS_TOKEN}").as_str())
-        .match_header("accept", "application/json")
-        .match_header("user-agent", USER_AGENT)
-        .match_body(Matcher::Exact(String::new()))
-        .with_status(status)
-        .with_header("content-type", "application/json; charset=utf-8")
-        .with_body(body)
-        .expect(1)
-        .create_async()
-        .await
+    expect::api_request(
+        server,
+        "GET",
+        "/2/users/me",
+        &[("user.fields", fields)],
+        ACCESS_TOKEN,
+    )
+    .match_body(Matcher::Exact(String::new()))
+    .reply(status, "application/json; charset=utf-8", body)
+    .await
 }
 
 #[test]
@@ -330,21 +308,8 @@ async fn public_client_sends_its_id_in_the_body() {
     let twitter = client(&server, config);
     let auth = twitter.authorization_url();
     let verifier = auth.pending.code_verifier().unwrap().to_owned();
-    let token = server
-        .mock("POST", "/2/oauth2/token")
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("grant_type", "authorization_code"),
-            ("code", CODE),
-            ("code_verifier", &verifier),
-            ("redirect_uri", REDIRECT),
-            ("client_id", CLIENT_ID),
-        ]))
-        .with_header("content-type", "application/json")
-        .with_body(TOKENS)
-        .expect(1)
-        .create_async()
+    let token = expect::token_request(&mut server, TOKEN_PATH, PUBLIC, &code_form(&verifier))
+        .reply(200, JSON, TOKENS)
         .await;
     mock_me(&mut server, FIELDS, 200, ME).await;
     let session = twitter
@@ -360,7 +325,7 @@ async fn a_response_without_data_is_an_invalid_response() {
     let mut server = Server::new_async().await;
     let twitter = client(&server, config());
     server
-        .mock("POST", "/2/oauth2/token")
+        .mock("POST", TOKEN_PATH)
         .with_header("content-type", "application/json")
         .with_body(TOKENS)
         .create_async()
@@ -378,17 +343,11 @@ async fn a_response_without_data_is_an_invalid_response() {
         .validate_code(CODE, Some("verifier"), None)
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::UserInfo);
-    match request.kind() {
-        RequestErrorKind::InvalidResponse { field, reason } => {
-            assert_eq!(field.as_deref(), Some("data"));
-            assert_eq!(reason, "missing field");
-        }
-        other => panic!("{other:?}"),
-    }
+    let request = expect::assert_invalid_response(&err, Phase::UserInfo, Some("data"));
+    assert!(
+        matches!(request.kind(), RequestErrorKind::InvalidResponse { reason, .. } if reason == "missing field"),
+        "{request:?}"
+    );
     assert_eq!(twitter.adapter().user_count(), 0);
 }
 
@@ -410,25 +369,12 @@ async fn token_error_is_a_typed_oauth_error() {
     let twitter = client(&server, config());
     let auth = twitter.authorization_url();
     let verifier = auth.pending.code_verifier().unwrap().to_owned();
-    server
-        .mock("POST", "/2/oauth2/token")
-        .match_header(
-            "authorization",
-            basic_auth(CLIENT_ID, CLIENT_SECRET).as_str(),
-        )
-        .match_request(form_is(&[
-            ("grant_type", "authorization_code"),
-            ("code", CODE),
-            ("code_verifier", &verifier),
-            ("redirect_uri", REDIRECT),
-        ]))
-        .with_status(400)
-        .with_header("content-type", "application/json")
-        .with_body(
+    expect::token_request(&mut server, TOKEN_PATH, CREDENTIALS, &code_form(&verifier))
+        .reply(
+            400,
+            JSON,
             r#"{"error":"invalid_request","error_description":"Value passed for the authorization code was invalid."}"#,
         )
-        .expect(1)
-        .create_async()
         .await;
     let me = server
         .mock("GET", "/2/users/me")
@@ -442,21 +388,12 @@ async fn token_error_is_a_typed_oauth_error() {
         .await
         .unwrap_err();
     me.assert_async().await;
-    assert_eq!(err.code(), "FAILED_REQUEST");
-    assert!(!err.is_retryable(), "a code exchange is never retried");
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::TokenExchange);
-    assert!(
-        matches!(request.kind(), RequestErrorKind::OAuth { status: 400, .. }),
-        "{request:?}"
-    );
-    let oauth = request.oauth_error().unwrap();
-    assert_eq!(oauth.error, "invalid_request");
-    assert_eq!(
-        oauth.description.as_deref(),
-        Some("Value passed for the authorization code was invalid.")
+    expect::assert_oauth_error(
+        &err,
+        Phase::TokenExchange,
+        400,
+        "invalid_request",
+        Some("Value passed for the authorization code was invalid."),
     );
     assert_eq!(twitter.adapter().user_count(), 0);
 }
@@ -466,7 +403,7 @@ async fn html_error_page_is_an_unexpected_response() {
     let mut server = Server::new_async().await;
     let twitter = client(&server, config());
     server
-        .mock("POST", "/2/oauth2/token")
+        .mock("POST", TOKEN_PATH)
         .with_status(503)
         .with_header("content-type", "text/html;charset=utf-8")
         .with_body("<html><body><h1>Over capacity</h1><p>Too many requests.</p></body></html>")
@@ -476,21 +413,13 @@ async fn html_error_page_is_an_unexpected_response() {
         .validate_code(CODE, Some("verifier"), None)
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    match request.kind() {
-        RequestErrorKind::UnexpectedResponse {
-            status,
-            content_type,
-            excerpt,
-        } => {
-            assert_eq!(*status, 503);
-            assert_eq!(content_type.as_deref(), Some("text/html;charset=utf-8"));
-            assert!(excerpt.contains("Over capacity"), "{excerpt}");
-        }
-        other => panic!("{other:?}"),
-    }
+    expect::assert_unexpected_response(
+        &err,
+        Phase::TokenExchange,
+        503,
+        "text/html;charset=utf-8",
+        "Over capacity",
+    );
     assert!(!err.is_retryable(), "never for a code exchange");
 }
 
@@ -499,7 +428,7 @@ async fn invalid_user_json_names_the_problem() {
     let mut server = Server::new_async().await;
     let twitter = client(&server, config());
     server
-        .mock("POST", "/2/oauth2/token")
+        .mock("POST", TOKEN_PATH)
         .with_header("content-type", "application/json")
         .with_body(TOKENS)
         .create_async()
@@ -515,14 +444,7 @@ async fn invalid_user_json_names_the_problem() {
         .validate_code(CODE, Some("verifier"), None)
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::UserInfo);
-    assert!(
-        matches!(request.kind(), RequestErrorKind::InvalidResponse { .. }),
-        "{request:?}"
-    );
+    expect::assert_invalid_response(&err, Phase::UserInfo, None);
     assert!(
         err.to_string().contains("twitter user request failed"),
         "{err}"
@@ -534,7 +456,7 @@ async fn an_unauthorized_problem_is_an_unexpected_response() {
     let mut server = Server::new_async().await;
     let twitter = client(&server, config());
     server
-        .mock("POST", "/2/oauth2/token")
+        .mock("POST", TOKEN_PATH)
         .with_header("content-type", "application/json")
         .with_body(TOKENS)
         .create_async()
@@ -553,16 +475,12 @@ async fn an_unauthorized_problem_is_an_unexpected_response() {
         .validate_code(CODE, Some("verifier"), None)
         .await
         .unwrap_err();
-    let Error::Request(request) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(request.phase(), Phase::UserInfo);
-    assert!(
-        matches!(
-            request.kind(),
-            RequestErrorKind::UnexpectedResponse { status: 401, .. }
-        ),
-        "{request:?}"
+    expect::assert_unexpected_response(
+        &err,
+        Phase::UserInfo,
+        401,
+        "application/problem+json",
+        "Unauthorized",
     );
 }
 
@@ -570,24 +488,17 @@ async fn an_unauthorized_problem_is_an_unexpected_response() {
 async fn refresh_sends_the_refresh_grant_with_basic_auth() {
     let mut server = Server::new_async().await;
     let twitter = client(&server, config());
-    let mock = server
-        .mock("POST", "/2/oauth2/token")
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header(
-            "authorization",
-            basic_auth(CLIENT_ID, CLIENT_SECRET).as_str(),
-        )
-        .match_request(form_is(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", REFRESH_TOKEN),
-        ]))
-        .with_header("content-type", "application/json")
-        .with_body(
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", REFRESH_TOKEN),
+    ];
+    let mock = expect::token_request(&mut server, TOKEN_PATH, CREDENTIALS, &form)
+        .reply(
+            200,
+            JSON,
             r#"{"token_type":"bearer","expires_in":7200,"access_token":"bmV3LWFjY2Vzcy10b2tlbjox",
                 "scope":"tweet.read users.read offline.access","refresh_token":"bmV3LXJlZnJlc2gtdG9rZW46MQ"}"#,
         )
-        .expect(1)
-        .create_async()
         .await;
     let tokens = twitter
         .refresh(&RefreshToken::new(REFRESH_TOKEN.to_owned()))
@@ -607,18 +518,12 @@ async fn public_client_refresh_sends_its_id() {
     let mut server = Server::new_async().await;
     let config = ClientConfig::public(CLIENT_ID).redirect_uri(REDIRECT.parse().unwrap());
     let twitter = client(&server, config);
-    let mock = server
-        .mock("POST", "/2/oauth2/token")
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", REFRESH_TOKEN),
-            ("client_id", CLIENT_ID),
-        ]))
-        .with_header("content-type", "application/json")
-        .with_body(TOKENS)
-        .expect(1)
-        .create_async()
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", REFRESH_TOKEN),
+    ];
+    let mock = expect::token_request(&mut server, TOKEN_PATH, PUBLIC, &form)
+        .reply(200, JSON, TOKENS)
         .await;
     twitter
         .refresh(&RefreshToken::new(REFRESH_TOKEN.to_owned()))
@@ -631,21 +536,12 @@ async fn public_client_refresh_sends_its_id() {
 async fn revoke_posts_the_token_with_basic_auth() {
     let mut server = Server::new_async().await;
     let twitter = client(&server, config());
-    let mock = server
-        .mock("POST", "/2/oauth2/revoke")
-        .match_header("content-type", "application/x-www-form-urlencoded")
-        .match_header(
-            "authorization",
-            basic_auth(CLIENT_ID, CLIENT_SECRET).as_str(),
-        )
-        .match_request(form_is(&[
-            ("token", REFRESH_TOKEN),
-            ("token_type_hint", "refresh_token"),
-        ]))
-        .with_header("content-type", "application/json")
-        .with_body(r#"{"revoked":true}"#)
-        .expect(1)
-        .create_async()
+    let form = [
+        ("token", REFRESH_TOKEN),
+        ("token_type_hint", "refresh_token"),
+    ];
+    let mock = expect::token_request(&mut server, REVOKE_PATH, CREDENTIALS, &form)
+        .reply(200, JSON, r#"{"revoked":true}"#)
         .await;
     twitter
         .revoke(RefreshToken::new(REFRESH_TOKEN.to_owned()))
@@ -659,18 +555,9 @@ async fn public_client_revoke_sends_its_id() {
     let mut server = Server::new_async().await;
     let config = ClientConfig::public(CLIENT_ID).redirect_uri(REDIRECT.parse().unwrap());
     let twitter = client(&server, config);
-    let mock = server
-        .mock("POST", "/2/oauth2/revoke")
-        .match_header("authorization", Matcher::Missing)
-        .match_request(form_is(&[
-            ("token", ACCESS_TOKEN),
-            ("token_type_hint", "access_token"),
-            ("client_id", CLIENT_ID),
-        ]))
-        .with_header("content-type", "application/json")
-        .with_body(r#"{"revoked":true}"#)
-        .expect(1)
-        .create_async()
+    let form = [("token", ACCESS_TOKEN), ("token_type_hint", "access_token")];
+    let mock = expect::token_request(&mut server, REVOKE_PATH, PUBLIC, &form)
+        .reply(200, JSON, r#"{"revoked":true}"#)
         .await;
     twitter
         .revoke(portcullis::AccessToken::new(ACCESS_TOKEN.to_owned()))
