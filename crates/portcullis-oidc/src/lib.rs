@@ -55,9 +55,9 @@
 //!   says `true`.
 //! * Refresh ([`Refresh`](portcullis::Refresh)), revocation at the advertised
 //!   `revocation_endpoint` ([`Revoke`](portcullis::Revoke)), and the RP-initiated logout
-//!   URL ([`Oidc::logout_url`]). An ID token in a refresh response is not verified for
-//!   you: check it with [`Oidc::verifier`] and [`IdTokenChecks`] (no nonce) before
-//!   reading it.
+//!   URL ([`Oidc::logout_url`]). An ID token in a refresh response is verified as a
+//!   sign-in's, without the `nonce` (OpenID Connect Core 1.0 §12.2), before
+//!   [`OAuthClient::refresh`](portcullis::OAuthClient::refresh) returns it.
 //!
 //! # Building a provider crate on this one
 //!
@@ -66,7 +66,9 @@
 //! (with its [`Jwks`] cache, built from [`OidcMetadata`] it knows or discovers), and in
 //! `fetch_user` calls [`IdTokenVerifier::verify_user_request`], then reads its typed
 //! claims with [`VerifiedIdToken::deserialize`] — or, merged with the userinfo response,
-//! [`VerifiedIdToken::merge_userinfo_as`]. The serde helpers of [`claims`] read the
+//! [`VerifiedIdToken::merge_userinfo_as`]. Its [`Refresh`](portcullis::Refresh) calls
+//! [`IdTokenVerifier::verify_refreshed`] in `check_refreshed`, so that an ID token from a
+//! refresh is verified too. The serde helpers of [`claims`] read the
 //! shapes issuers really send (`email_verified: "true"`, `updated_at` as a date).
 //!
 //! [`domain_base_url`] reads the domain of an issuer whose endpoints are on it (an Auth0

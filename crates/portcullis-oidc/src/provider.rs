@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use portcullis::{
     ClientAuth, Endpoints, Error, HttpClient, IdToken, Pkce, Provider, ProviderInfo, Refresh,
-    Revoke, Url, UserRequest,
+    Refreshed, Revoke, Url, UserRequest,
 };
 use serde_json::{Map, Value};
 
@@ -408,7 +408,16 @@ impl Provider for Oidc {
     }
 }
 
-impl Refresh for Oidc {}
+/// A new ID token in a refresh response is verified as a sign-in's, without the `nonce`.
+impl Refresh for Oidc {
+    async fn check_refreshed(&self, refreshed: Refreshed<'_>) -> Result<(), Error> {
+        self.inner
+            .verifier
+            .verify_refreshed(&refreshed)
+            .await
+            .map(drop)
+    }
+}
 
 /// Revocation (RFC 7009) at the metadata's `revocation_endpoint`;
 /// [`OAuthClient::revoke`](portcullis::OAuthClient::revoke) fails with

@@ -12,7 +12,7 @@ use openidconnect::{
     AccessToken, AccessTokenHash, ClientSecret, JsonWebKey, JsonWebKeyAlgorithm, JsonWebKeyUse,
     JsonWebTokenType, JwsSigningAlgorithm, Nonce, NonceVerifier, SignatureVerificationError,
 };
-use portcullis::{Error, HttpClient, IdTokenError, UserRequest};
+use portcullis::{Error, HttpClient, IdTokenError, Refreshed, UserRequest};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
@@ -505,6 +505,53 @@ impl IdTokenVerifier {
             &checks,
         )
         .await
+    }
+
+    /// Verifies the ID token a refresh returned, from what
+    /// [`Refresh::check_refreshed`](portcullis::Refresh::check_refreshed) receives:
+    /// every check of a sign-in's token but the `nonce`, which a refreshed token does not
+    /// carry (OpenID Connect Core 1.0 §12.2). `None` when the refresh returned no ID
+    /// token, which is usual.
+    ///
+    /// ```no_run
+    /// use portcullis::{Error, Refresh, Refreshed};
+    /// # use portcullis::{Provider, ProviderInfo, UserRequest};
+    /// # use portcullis_oidc::{IdTokenVerifier, OidcUser};
+    /// # struct Acme { verifier: IdTokenVerifier }
+    /// # impl Provider for Acme {
+    /// #     type User = OidcUser;
+    /// #     const INFO: ProviderInfo = portcullis_oidc::Oidc::INFO;
+    /// #     async fn fetch_user(&self, _: UserRequest<'_>) -> Result<OidcUser, Error> { todo!() }
+    /// # }
+    ///
+    /// impl Refresh for Acme {
+    ///     async fn check_refreshed(&self, refreshed: Refreshed<'_>) -> Result<(), Error> {
+    ///         self.verifier.verify_refreshed(&refreshed).await.map(drop)
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`verify`](Self::verify).
+    pub async fn verify_refreshed(
+        &self,
+        refreshed: &Refreshed<'_>,
+    ) -> Result<Option<VerifiedIdToken>, Error> {
+        let tokens = refreshed.tokens();
+        let Some(id_token) = tokens.id_token() else {
+            return Ok(None);
+        };
+        let checks =
+            IdTokenChecks::new(refreshed.client_id()).access_token(tokens.access_token().secret());
+        self.verify(
+            refreshed.http(),
+            refreshed.provider_id(),
+            id_token.secret(),
+            &checks,
+        )
+        .await
+        .map(Some)
     }
 
     /// Verifies the ID token of a sign-in as [`verify_user_request`](Self::verify_user_request),

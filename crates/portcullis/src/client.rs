@@ -19,7 +19,7 @@ use crate::config::ClientConfig;
 use crate::error::{CallbackError, Error, Phase, RequestError, RequestErrorKind};
 use crate::http::{HttpClient, invalid_response};
 use crate::provider::{
-    ClientAuth, Endpoints, Pkce, Provider, ProviderUser, Refresh, Revoke, UserRequest,
+    ClientAuth, Endpoints, Pkce, Provider, ProviderUser, Refresh, Refreshed, Revoke, UserRequest,
 };
 use crate::session::ProviderSession;
 use crate::token::{TokenResponse, Tokens};
@@ -393,12 +393,16 @@ impl<P: Provider, A: UserAdapter> OAuthClient<P, A> {
 
 impl<P: Refresh, A: UserAdapter> OAuthClient<P, A> {
     /// Gets fresh tokens with a refresh token. When the provider does not rotate the
-    /// refresh token, the returned tokens keep the one passed in.
+    /// refresh token, the returned tokens keep the one passed in. The provider checks
+    /// them first ([`Refresh::check_refreshed`]): an OpenID provider verifies a new ID
+    /// token as it does a sign-in's, without the `nonce`.
     ///
     /// # Errors
     ///
     /// [`Error::Request`] with [`Phase::Refresh`]; `invalid_grant` means the user must
-    /// sign in again.
+    /// sign in again. [`Error::IdToken`] when a new ID token fails verification
+    /// ([`Error::Request`] with [`Phase::Jwks`] when the keys to verify it cannot be
+    /// fetched).
     pub async fn refresh(&self, refresh_token: &RefreshToken) -> Result<Tokens, Error> {
         let http = self.http.for_oauth2(&self.id, Phase::Refresh);
         let mut own = None;
@@ -408,9 +412,17 @@ impl<P: Refresh, A: UserAdapter> OAuthClient<P, A> {
             .request_async(&http)
             .await
             .map_err(|e| oauth2_error(&self.id, Phase::Refresh, e))?;
-        Ok(self
+        let tokens = self
             .tokens(Phase::Refresh, response)?
-            .refreshed(refresh_token))
+            .refreshed(refresh_token);
+        let refreshed = Refreshed {
+            http: &self.http,
+            provider: &self.id,
+            client_id: self.config.client_id.as_str(),
+            tokens: &tokens,
+        };
+        self.provider.check_refreshed(refreshed).await?;
+        Ok(tokens)
     }
 }
 

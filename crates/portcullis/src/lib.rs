@@ -64,7 +64,8 @@ pub use http::{ApiRequest, HttpClient, HttpClientBuilder, Oauth2Http, USER_AGENT
 pub use memory::{MemoryAdapter, MemoryUser};
 pub use profile::Profile;
 pub use provider::{
-    ClientAuth, Endpoints, Pkce, Provider, ProviderInfo, ProviderUser, Refresh, Revoke, UserRequest,
+    ClientAuth, Endpoints, Pkce, Provider, ProviderInfo, ProviderUser, Refresh, Refreshed, Revoke,
+    UserRequest,
 };
 pub use session::ProviderSession;
 pub use token::{IdToken, Tokens};

@@ -1,5 +1,5 @@
 //! What a provider crate declares: the [`Provider`] trait, its [`ProviderInfo`], its
-//! typed user ([`ProviderUser`]) and the capability markers [`Refresh`] and [`Revoke`].
+//! typed user ([`ProviderUser`]) and the capabilities [`Refresh`] and [`Revoke`].
 //!
 //! A provider crate holds no flow logic and never sees the user store. It says where the
 //! endpoints are, which scopes, PKCE and client authentication it uses, which extra
@@ -281,7 +281,60 @@ pub trait Provider: Send + Sync + 'static {
 
 /// Marks a provider whose tokens can be refreshed: enables
 /// [`OAuthClient::refresh`](crate::OAuthClient::refresh).
-pub trait Refresh: Provider {}
+pub trait Refresh: Provider {
+    /// Checks the tokens a refresh returned before
+    /// [`OAuthClient::refresh`](crate::OAuthClient::refresh) hands them out. An OpenID
+    /// provider verifies a new ID token here (OpenID Connect Core 1.0 §12.2), so that no
+    /// ID token reaches the app unverified, from a sign-in or a refresh. The default
+    /// accepts the tokens.
+    ///
+    /// Implement it as an `async fn`; the future must be `Send`.
+    ///
+    /// # Errors
+    ///
+    /// An error fails the refresh: the tokens are not returned.
+    fn check_refreshed(
+        &self,
+        refreshed: Refreshed<'_>,
+    ) -> impl Future<Output = Result<(), Error>> + Send {
+        let _ = refreshed;
+        std::future::ready(Ok(()))
+    }
+}
+
+/// What [`Refresh::check_refreshed`] gets: the tokens a refresh returned, the client id
+/// they were issued to, and the shared HTTP client (to fetch a key set).
+#[derive(Debug, Clone, Copy)]
+pub struct Refreshed<'a> {
+    pub(crate) http: &'a HttpClient,
+    pub(crate) provider: &'a str,
+    pub(crate) client_id: &'a str,
+    pub(crate) tokens: &'a Tokens,
+}
+
+impl<'a> Refreshed<'a> {
+    /// The tokens the refresh returned, with the refresh token kept when the provider
+    /// sent no new one.
+    pub fn tokens(&self) -> &'a Tokens {
+        self.tokens
+    }
+
+    /// The client id: the audience a new ID token must name.
+    pub fn client_id(&self) -> &'a str {
+        self.client_id
+    }
+
+    /// The shared HTTP client, for requests that carry no access token (a JWKS).
+    pub fn http(&self) -> &'a HttpClient {
+        self.http
+    }
+
+    /// The provider id in use (the provider's own, or the one set with
+    /// [`OAuthClient::with_id`](crate::OAuthClient::with_id)).
+    pub fn provider_id(&self) -> &'a str {
+        self.provider
+    }
+}
 
 /// Marks a provider that supports token revocation (RFC 7009) at
 /// [`Endpoints::revocation`]: enables [`OAuthClient::revoke`](crate::OAuthClient::revoke).

@@ -10,9 +10,10 @@ use portcullis::{
     USER_AGENT,
 };
 use portcullis_oidc::{Algorithm, LogoutRequest, Oidc, OidcMetadata, OidcOptions, OidcUser};
-use portcullis_testkit::jwt::{Signer, jwks};
+use portcullis_testkit::jwt::{Signer, id_token_error, jwks, tamper, unix};
 use portcullis_testkit::{basic_auth, callback_for, form_is, query_of, s256_challenge};
 use serde_json::{Value, json};
+use std::time::SystemTime;
 
 const ACCESS_TOKEN: &str = "SlAV32hkKG";
 
@@ -657,6 +658,73 @@ async fn refresh_and_revoke_send_the_exact_requests() {
             .unwrap();
         revoke.assert_async().await;
     }
+}
+
+/// The token endpoint answers the next refresh with a new access token and `id_token`.
+async fn answer_refresh(issuer: &mut MockIssuer, id_token: &str) {
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", "8xLOxBtZp8"),
+    ];
+    let body = json!({"access_token": "new-at", "token_type": "Bearer", "id_token": id_token});
+    let authorization = Some(basic_auth(CLIENT_ID, CLIENT_SECRET));
+    mock_token(issuer, authorization, &form, &body).await;
+}
+
+#[tokio::test]
+async fn an_id_token_from_a_refresh_is_verified_before_it_is_returned() {
+    let mut issuer = MockIssuer::start().await;
+    let document = issuer.discovery_document();
+    let oidc = discover(&mut issuer, &document, OidcOptions::new()).await;
+    let idp = client(oidc, confidential());
+    let signer = Signer::rsa_1();
+    let jwks_mock = issuer.mock_jwks(jwks(&[&signer]), 1).await;
+    // A refreshed token carries no nonce (OpenID Connect Core 1.0 §12.2), but its
+    // `at_hash` must match the new access token.
+    let mut fresh = claims(&issuer.issuer(), "unused");
+    fresh.as_object_mut().unwrap().remove("nonce");
+    fresh["at_hash"] = json!(signer.at_hash("new-at"));
+
+    let id_token = signer.sign(&fresh);
+    answer_refresh(&mut issuer, &id_token).await;
+    let tokens = idp
+        .refresh(&RefreshToken::new("8xLOxBtZp8".to_owned()))
+        .await
+        .unwrap();
+    assert_eq!(tokens.id_token().unwrap().secret(), &id_token);
+
+    // Each of these would be refused in a sign-in, and is refused here: the refresh
+    // fails and returns no tokens.
+    let mut other_audience = fresh.clone();
+    other_audience["aud"] = json!("another-client");
+    let mut other_access_token = fresh.clone();
+    other_access_token["at_hash"] = json!(signer.at_hash("old-at"));
+    let mut someone_else = fresh.clone();
+    someone_else["sub"] = json!("someone-else");
+    let mut expired = fresh.clone();
+    expired["exp"] = json!(unix(SystemTime::now()) - 3600);
+    for (id_token, refused) in [
+        (signer.sign(&other_audience), "aud"),
+        (signer.sign(&other_access_token), "at_hash"),
+        (signer.sign(&expired), "exp"),
+        (tamper(&id_token, &someone_else), "signature"),
+        (Signer::rsa_2().sign(&fresh), "key"),
+    ] {
+        answer_refresh(&mut issuer, &id_token).await;
+        let result = idp
+            .refresh(&RefreshToken::new("8xLOxBtZp8".to_owned()))
+            .await;
+        let error = id_token_error(result);
+        let expected = match refused {
+            "aud" => matches!(error, IdTokenError::Audience),
+            "at_hash" => matches!(&error, IdTokenError::Claim { claim, .. } if claim == "at_hash"),
+            "exp" => matches!(error, IdTokenError::Expired),
+            "signature" => matches!(error, IdTokenError::Signature),
+            _ => matches!(error, IdTokenError::UnknownKey | IdTokenError::Signature),
+        };
+        assert!(expected, "{refused}: {error:?}");
+    }
+    drop(jwks_mock);
 }
 
 #[tokio::test]
