@@ -98,7 +98,8 @@
 //!   or the user's revocation ends it: `invalid_grant`). Apple documents that a refresh
 //!   token may be validated up to once a day and that it may throttle more: refresh to
 //!   check that the user's grant still stands, not on every request. An ID token in a
-//!   refresh response is not verified for you: use [`Apple::verifier`] (no nonce).
+//!   refresh response is verified as a sign-in's, without the `nonce`, before the tokens
+//!   are returned.
 //! * Revocation ([`Revoke`]) at `https://appleid.apple.com/auth/revoke`, RFC 7009 style
 //!   with `client_id` and the minted `client_secret` in the body, and a
 //!   `token_type_hint`. Apps offering account deletion must revoke the user's tokens
@@ -122,7 +123,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use portcullis::{
-    ClientAuth, ClientSecret, Error, Pkce, Provider, ProviderInfo, Refresh, Revoke, Url,
+    ClientAuth, ClientSecret, Error, Pkce, Provider, ProviderInfo, Refresh, Refreshed, Revoke, Url,
     UserRequest,
 };
 use portcullis_oidc::{Algorithm, Clock, IdTokenVerifier, Jwks};
@@ -289,9 +290,8 @@ impl Apple {
     }
 
     /// The verifier of Apple's ID tokens, sharing this provider's key set cache: to warm
-    /// the cache at start-up (`verifier().jwks().load(…)`), or to verify the ID token of
-    /// a refresh response (with [`IdTokenChecks`](portcullis_oidc::IdTokenChecks) naming
-    /// the client id, no nonce).
+    /// the cache at start-up (`verifier().jwks().load(…)`). Sign-ins and refreshes verify
+    /// their ID tokens with it.
     pub fn verifier(&self) -> IdTokenVerifier {
         IdTokenVerifier::new(ISSUER, self.jwks.clone())
             .algorithms([Algorithm::Rs256])
@@ -363,7 +363,12 @@ impl Provider for Apple {
     }
 }
 
-impl Refresh for Apple {}
+/// A new ID token in a refresh response is verified as a sign-in's, without the `nonce`.
+impl Refresh for Apple {
+    async fn check_refreshed(&self, refreshed: Refreshed<'_>) -> Result<(), Error> {
+        self.verifier().verify_refreshed(&refreshed).await.map(drop)
+    }
+}
 
 /// `https://appleid.apple.com/auth/revoke`: access and refresh tokens.
 impl Revoke for Apple {}

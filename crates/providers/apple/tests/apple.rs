@@ -837,6 +837,70 @@ async fn refresh_sends_the_minted_secret_and_keeps_the_refresh_token() {
 }
 
 #[tokio::test]
+async fn an_id_token_from_a_refresh_is_verified() {
+    const FRESH: &str = "a-fresh-access-token";
+    let mut server = Server::new_async().await;
+    let clock = TestClock::at(T0);
+    let apple = client(&server, apple(&clock));
+    let keys = mock_keys(&mut server, 1).await;
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", REFRESH_TOKEN),
+    ];
+    let refresh_token = RefreshToken::new(REFRESH_TOKEN.to_owned());
+    // A refreshed token carries no nonce (OpenID Connect Core 1.0 §12.2).
+    let mut fresh = id_claims("");
+    fresh.as_object_mut().unwrap().remove("nonce");
+    fresh["at_hash"] = json!(Signer::rs256(KID).at_hash(FRESH));
+    let body = |id_token: &str| {
+        json!({"access_token": FRESH, "token_type": "Bearer", "expires_in": 3600,
+               "id_token": id_token})
+        .to_string()
+    };
+
+    let id_token = Signer::rs256(KID).sign(&fresh);
+    let mock = form_with_secret(&mut server, "/auth/token", &form, apple.provider())
+        .reply(200, APPLE_JSON, body(&id_token))
+        .await;
+    let tokens = apple.refresh(&refresh_token).await.unwrap();
+    mock.assert_async().await;
+    assert_eq!(tokens.id_token().unwrap().secret(), &id_token);
+
+    // Each would fail a sign-in, and fails the refresh: no tokens are returned.
+    let mut other_client = fresh.clone();
+    other_client["aud"] = json!("com.example.other");
+    let mut old_access_token = fresh.clone();
+    old_access_token["at_hash"] = json!(Signer::rs256(KID).at_hash(ACCESS_TOKEN));
+    let mut someone_else = fresh.clone();
+    someone_else["sub"] = json!("001234.attacker.1234");
+    someone_else["email"] = json!("attacker@example.com");
+    for (forged, expected) in [
+        (
+            Signer::rs256(KID).sign(&other_client),
+            IdTokenError::Audience,
+        ),
+        (
+            Signer::rs256(KID).sign(&old_access_token),
+            IdTokenError::Claim {
+                claim: "at_hash".to_owned(),
+            },
+        ),
+        (tamper(&id_token, &someone_else), IdTokenError::Signature),
+    ] {
+        let mock = form_with_secret(&mut server, "/auth/token", &form, apple.provider())
+            .reply(200, APPLE_JSON, body(&forged))
+            .await;
+        assert_eq!(
+            id_token_error(apple.refresh(&refresh_token).await),
+            expected
+        );
+        mock.assert_async().await;
+    }
+    // Apple's keys are cached.
+    keys.assert_async().await;
+}
+
+#[tokio::test]
 async fn revoke_sends_the_token_and_the_minted_secret_in_the_body() {
     let mut server = Server::new_async().await;
     let clock = TestClock::at(T0);

@@ -62,7 +62,7 @@
 //!   `authorization_response_iss_parameter_supported`. The ID token's `iss` is checked.
 //! * Refresh ([`Refresh`]) with `offline_access` (and "Allow Offline Access" on the
 //!   API); with rotation on, Auth0 returns a new refresh token each time. An ID token in
-//!   a refresh response is not verified for you: use [`Auth0::verifier`].
+//!   a refresh response is verified as a sign-in's, without the `nonce`.
 //! * Revocation ([`Revoke`]) at `/oauth/revoke`: Auth0 revokes **refresh tokens** only
 //!   (access tokens are not revocable there).
 
@@ -70,7 +70,7 @@
 
 use portcullis::{
     ClientAuth, Endpoints, Error, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Refresh,
-    Revoke, Url, UserRequest,
+    Refreshed, Revoke, Url, UserRequest,
 };
 use portcullis_oidc::{Algorithm, IdTokenVerifier, Jwks, claims, domain_base_url};
 use serde::{Deserialize, Serialize};
@@ -113,7 +113,7 @@ impl Auth0 {
     }
 
     /// The ID-token verifier, with the tenant's key set cache: to warm the cache at
-    /// start-up (`verifier().jwks().load(…)`) or to verify an ID token from a refresh.
+    /// start-up (`verifier().jwks().load(…)`).
     pub fn verifier(&self) -> &IdTokenVerifier {
         &self.verifier
     }
@@ -172,7 +172,12 @@ impl Provider for Auth0 {
     }
 }
 
-impl Refresh for Auth0 {}
+/// A new ID token in a refresh response is verified as a sign-in's, without the `nonce`.
+impl Refresh for Auth0 {
+    async fn check_refreshed(&self, refreshed: Refreshed<'_>) -> Result<(), Error> {
+        self.verifier.verify_refreshed(&refreshed).await.map(drop)
+    }
+}
 
 /// `/oauth/revoke`: refresh tokens only.
 impl Revoke for Auth0 {}

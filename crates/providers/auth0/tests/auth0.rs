@@ -8,7 +8,7 @@ use portcullis::{
 };
 use portcullis_auth0::{Auth0, Auth0User};
 use portcullis_testkit::expect::{self, Credentials, JSON, Reply};
-use portcullis_testkit::jwt::{Signer, id_token_error, jwks, now};
+use portcullis_testkit::jwt::{Signer, id_token_error, jwks, now, tamper};
 use portcullis_testkit::{callback_for, query_of, s256_challenge};
 use serde_json::{Value, json};
 
@@ -572,4 +572,49 @@ async fn refresh_and_revoke_send_exactly_what_auth0_documents() {
         .await
         .unwrap_err();
     expect::assert_oauth_error(&err, Phase::Revoke, 400, "invalid_request", None);
+}
+
+#[tokio::test]
+async fn an_id_token_from_a_refresh_is_verified() {
+    let mut server = Server::new_async().await;
+    let jwks = mock_jwks(&mut server, 1).await;
+    let auth0 = client(&server);
+    let signer = Signer::rsa_1();
+    // A refreshed ID token has no nonce (OpenID Connect Core 1.0 §12.2); its `at_hash`
+    // is the new access token's.
+    let mut fresh = claims(&server, "unused", &signer);
+    fresh.as_object_mut().unwrap().remove("nonce");
+    fresh["at_hash"] = json!(signer.at_hash("new-access-token"));
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", REFRESH_TOKEN),
+    ];
+    let refresh_with = async |server: &mut Server, id_token: &str| {
+        let body = json!({"access_token": "new-access-token", "id_token": id_token,
+                          "expires_in": 86400, "token_type": "Bearer"});
+        let mock = expect::token_request(server, "/oauth/token", CREDENTIALS, &form)
+            .reply(200, JSON, body.to_string())
+            .await;
+        let result = auth0
+            .refresh(&RefreshToken::new(REFRESH_TOKEN.to_owned()))
+            .await;
+        mock.assert_async().await;
+        result
+    };
+
+    let id_token = signer.sign(&fresh);
+    let tokens = refresh_with(&mut server, &id_token).await.unwrap();
+    assert_eq!(tokens.id_token().unwrap().secret(), &id_token);
+
+    let mut other_client = fresh.clone();
+    other_client["aud"] = json!("another-application");
+    let e = id_token_error(refresh_with(&mut server, &signer.sign(&other_client)).await);
+    assert_eq!(e, IdTokenError::Audience);
+
+    let mut someone_else = fresh.clone();
+    someone_else["sub"] = json!("auth0|someone-else");
+    someone_else["email"] = json!("mallory@example.com");
+    let e = id_token_error(refresh_with(&mut server, &tamper(&id_token, &someone_else)).await);
+    assert_eq!(e, IdTokenError::Signature);
+    jwks.assert_async().await;
 }

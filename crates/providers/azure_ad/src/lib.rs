@@ -72,7 +72,9 @@
 //! * PKCE (S256) and the client secret in the form body (`client_secret_post`), as in
 //!   Microsoft's token request examples and in Lucia.
 //! * Refresh ([`Refresh`]); Entra ID returns a new refresh token each time: keep the
-//!   newest. No revocation: Entra ID has no RFC 7009 endpoint.
+//!   newest. An ID token in a refresh response is verified as a sign-in's — its tenant's
+//!   issuer, and the tenants allowed, included — without the `nonce`. No revocation:
+//!   Entra ID has no RFC 7009 endpoint.
 //! * No `iss` parameter is checked on the callback: Entra ID does not send one (RFC 9207
 //!   is not in its discovery document).
 
@@ -83,7 +85,7 @@ use std::time::Duration;
 
 use portcullis::{
     ClientAuth, Endpoints, Error, IdTokenError, Pkce, Profile, Provider, ProviderInfo,
-    ProviderUser, Refresh, Url, UserRequest,
+    ProviderUser, Refresh, Refreshed, Url, UserRequest,
 };
 use portcullis_oidc::{Algorithm, Clock, IdTokenVerifier, Jwks, claims};
 use serde::{Deserialize, Serialize};
@@ -227,6 +229,19 @@ impl AzureAd {
     pub fn key_set(&self) -> &Jwks {
         &self.jwks
     }
+
+    /// The verifier of the tenant's ID tokens, sharing this provider's key set cache:
+    /// each token's issuer is the one of its `tid`, when that tenant may sign in.
+    fn verifier(&self) -> IdTokenVerifier {
+        let (tenant, allowed_tenants) = (self.tenant.clone(), self.allowed_tenants.clone());
+        IdTokenVerifier::new(ISSUER_TEMPLATE, self.jwks.clone())
+            .issuer_from_claim("tid", move |tid| {
+                issuer_for(&tenant, allowed_tenants.as_deref(), tid)
+            })
+            .algorithms([Algorithm::Rs256])
+            .leeway(self.leeway)
+            .clock(self.clock.clone())
+    }
 }
 
 /// The issuer a token naming tenant `tid` must have: the template filled with `tid`, when
@@ -342,21 +357,19 @@ impl Provider for AzureAd {
 
     /// Verifies the ID token against the issuer of its tenant and reads the user from it.
     async fn fetch_user(&self, request: UserRequest<'_>) -> Result<AzureAdUser, Error> {
-        let (tenant, allowed_tenants) = (self.tenant.clone(), self.allowed_tenants.clone());
-        IdTokenVerifier::new(ISSUER_TEMPLATE, self.jwks.clone())
-            .issuer_from_claim("tid", move |tid| {
-                issuer_for(&tenant, allowed_tenants.as_deref(), tid)
-            })
-            .algorithms([Algorithm::Rs256])
-            .leeway(self.leeway)
-            .clock(self.clock.clone())
+        self.verifier()
             .verify_user_request(&request)
             .await?
             .deserialize()
     }
 }
 
-impl Refresh for AzureAd {}
+/// A new ID token in a refresh response is verified as a sign-in's, without the `nonce`.
+impl Refresh for AzureAd {
+    async fn check_refreshed(&self, refreshed: Refreshed<'_>) -> Result<(), Error> {
+        self.verifier().verify_refreshed(&refreshed).await.map(drop)
+    }
+}
 
 /// A Microsoft Entra ID user: the claims of the verified
 /// [ID token](https://learn.microsoft.com/en-us/entra/identity-platform/id-token-claims-reference).

@@ -740,36 +740,62 @@ async fn the_name_falls_back_to_the_optional_name_claims() {
     assert!(session.provider_user.roles.is_empty());
 }
 
-#[tokio::test]
-async fn refresh_sends_the_secret_in_the_body_and_takes_the_new_refresh_token() {
-    let mut server = Server::new_async().await;
-    let entra = client(&server, azure(Tenant::Common));
+/// The access token of a refresh response.
+const REFRESHED_ACCESS_TOKEN: &str = "eyJ0eXAiOiJKV1QiLCJub25jZSI6-refreshed";
+
+/// The claims of the ID token of a refresh for a user of `tid`: a sign-in's, without
+/// `nonce` (OpenID Connect Core 1.0 §12.2), with the `at_hash` of the new access token.
+fn refreshed_claims(tid: &str) -> Value {
+    let mut claims = id_claims(tid, "");
+    claims.as_object_mut().unwrap().remove("nonce");
+    claims["at_hash"] = json!(Signer::rs256(KID).at_hash(REFRESHED_ACCESS_TOKEN));
+    claims
+}
+
+/// The `common` token endpoint answering the next refresh, once, with a new access
+/// token, a rotated refresh token and `id_token`.
+async fn answer_refresh(server: &mut Server, id_token: &str) -> Mock {
     let form = [
         ("grant_type", "refresh_token"),
         ("refresh_token", REFRESH_TOKEN),
     ];
     let path = "/common/oauth2/v2.0/token";
-    let mock = expect::token_request(&mut server, path, CREDENTIALS, &form)
-        .reply(
-            200,
-            ENTRA_JSON,
-            json!({
-                "token_type": "Bearer",
-                "scope": "email openid profile offline_access https://graph.microsoft.com/User.Read",
-                "expires_in": 3599,
-                "ext_expires_in": 3599,
-                "access_token": "eyJ0eXAiOiJKV1QiLCJub25jZSI6-refreshed",
-                "refresh_token": "0.AXoAv4j5cvGGr0GRqy180BHbR-rotated",
-                "id_token": Signer::rs256(KID).sign(&id_claims(TENANT, "")),
-            })
-            .to_string(),
-        )
-        .await;
+    let body = json!({
+        "token_type": "Bearer",
+        "scope": "email openid profile offline_access https://graph.microsoft.com/User.Read",
+        "expires_in": 3599,
+        "ext_expires_in": 3599,
+        "access_token": REFRESHED_ACCESS_TOKEN,
+        "refresh_token": "0.AXoAv4j5cvGGr0GRqy180BHbR-rotated",
+        "id_token": id_token,
+    });
+    expect::token_request(server, path, CREDENTIALS, &form)
+        .reply(200, ENTRA_JSON, body.to_string())
+        .await
+}
+
+#[tokio::test]
+async fn refresh_sends_the_secret_in_the_body_and_takes_the_new_refresh_token() {
+    let mut server = Server::new_async().await;
+    let entra = client(&server, azure(Tenant::Common));
+    let keys = mock_keys(
+        &mut server,
+        "/common/discovery/v2.0/keys",
+        &Signer::rs256(KID),
+        1,
+    )
+    .await;
+    let mock = answer_refresh(
+        &mut server,
+        &Signer::rs256(KID).sign(&refreshed_claims(TENANT)),
+    )
+    .await;
     let tokens = entra
         .refresh(&RefreshToken::new(REFRESH_TOKEN.to_owned()))
         .await
         .unwrap();
     mock.assert_async().await;
+    keys.assert_async().await;
     assert_eq!(
         tokens.access_token().secret(),
         "eyJ0eXAiOiJKV1QiLCJub25jZSI6-refreshed"
@@ -779,6 +805,64 @@ async fn refresh_sends_the_secret_in_the_body_and_takes_the_new_refresh_token() 
         "0.AXoAv4j5cvGGr0GRqy180BHbR-rotated",
         "Entra ID rotates refresh tokens: the new one is kept"
     );
+}
+
+#[tokio::test]
+async fn an_id_token_from_a_refresh_is_verified() {
+    let mut server = Server::new_async().await;
+    let entra = client(&server, azure(Tenant::Common).allowed_tenants([TENANT]));
+    let keys = mock_keys(
+        &mut server,
+        "/common/discovery/v2.0/keys",
+        &Signer::rs256(KID),
+        1,
+    )
+    .await;
+    let refresh_token = RefreshToken::new(REFRESH_TOKEN.to_owned());
+
+    let id_token = Signer::rs256(KID).sign(&refreshed_claims(TENANT));
+    let mock = answer_refresh(&mut server, &id_token).await;
+    let tokens = entra.refresh(&refresh_token).await.unwrap();
+    mock.assert_async().await;
+    assert_eq!(tokens.id_token().unwrap().secret(), &id_token);
+
+    // Each would fail a sign-in, and fails the refresh: no tokens are returned. The
+    // tenant policy holds too: a token of a tenant not allowed to sign in is refused.
+    let mut other_app = refreshed_claims(TENANT);
+    other_app["aud"] = json!("b1e6a4f0-55d2-4c8e-9d1a-7f3e2c1b0a99");
+    let mut old_access_token = refreshed_claims(TENANT);
+    old_access_token["at_hash"] = json!(Signer::rs256(KID).at_hash(ACCESS_TOKEN));
+    let mut someone_else = refreshed_claims(TENANT);
+    someone_else["sub"] = json!("AAAAAAAAAAAAAAAAAAAAAsomebody-else");
+    someone_else["oid"] = json!("00000000-0000-0000-1234-56789abcdef0");
+    for (forged, expected) in [
+        (Signer::rs256(KID).sign(&other_app), IdTokenError::Audience),
+        (
+            Signer::rs256(KID).sign(&old_access_token),
+            IdTokenError::Claim {
+                claim: "at_hash".to_owned(),
+            },
+        ),
+        (
+            Signer::rs256(KID).sign(&refreshed_claims(FABRIKAM)),
+            IdTokenError::Issuer {
+                expected: format!(
+                    "https://login.microsoftonline.com/{{tenantid}}/v2.0 with {{tenantid}} one of [{TENANT}]"
+                ),
+                found: format!("https://login.microsoftonline.com/{FABRIKAM}/v2.0"),
+            },
+        ),
+        (tamper(&id_token, &someone_else), IdTokenError::Signature),
+    ] {
+        let mock = answer_refresh(&mut server, &forged).await;
+        assert_eq!(
+            id_token_error(entra.refresh(&refresh_token).await),
+            expected
+        );
+        mock.assert_async().await;
+    }
+    // The tenant's keys are cached.
+    keys.assert_async().await;
 }
 
 #[tokio::test]

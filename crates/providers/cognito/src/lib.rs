@@ -58,7 +58,8 @@
 //!   secret in the body); a public app client
 //!   ([`ClientConfig::public`](portcullis::ClientConfig::public)) sends its `client_id`.
 //! * Refresh ([`Refresh`]): Cognito answers without a new refresh token unless refresh
-//!   token rotation is on, and the one passed in is kept. Revocation ([`Revoke`]) of a
+//!   token rotation is on, and the one passed in is kept. The new ID token is verified as
+//!   a sign-in's, `token_use` included, without the `nonce`. Revocation ([`Revoke`]) of a
 //!   refresh token (with every access token issued from it) at `/oauth2/revoke`; the app
 //!   client must have token revocation on (the default for new clients). Cognito
 //!   revokes refresh tokens only.
@@ -71,9 +72,9 @@ use std::time::Duration;
 
 use portcullis::{
     ClientAuth, Endpoints, Error, IdTokenError, Key, Pkce, Profile, Provider, ProviderInfo,
-    ProviderUser, Refresh, Revoke, Url, UserRequest,
+    ProviderUser, Refresh, Refreshed, Revoke, Url, UserRequest,
 };
-use portcullis_oidc::{Algorithm, Clock, IdTokenVerifier, Jwks, claims};
+use portcullis_oidc::{Algorithm, Clock, IdTokenVerifier, Jwks, VerifiedIdToken, claims};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -209,6 +210,14 @@ impl Cognito {
         &self.jwks
     }
 
+    /// The verifier of the user pool's ID tokens, sharing this provider's key set cache.
+    fn verifier(&self) -> IdTokenVerifier {
+        IdTokenVerifier::new(self.issuer.as_str(), self.jwks.clone())
+            .algorithms([Algorithm::Rs256])
+            .leeway(self.leeway)
+            .clock(self.clock.clone())
+    }
+
     fn endpoint(&self, path: &str) -> Url {
         let mut url = self.domain.clone();
         url.path_segments_mut()
@@ -265,25 +274,34 @@ impl Provider for Cognito {
 
     /// Verifies the ID token and reads the user from it.
     async fn fetch_user(&self, request: UserRequest<'_>) -> Result<CognitoUser, Error> {
-        let verified = IdTokenVerifier::new(self.issuer.as_str(), self.jwks.clone())
-            .algorithms([Algorithm::Rs256])
-            .leeway(self.leeway)
-            .clock(self.clock.clone())
-            .verify_user_request(&request)
-            .await?;
-        // An access token of the pool has no `aud` and fails above; AWS asks to check
-        // `token_use` all the same.
-        if verified.claim("token_use").and_then(Value::as_str) != Some("id") {
-            return Err(IdTokenError::Claim {
-                claim: "token_use".to_owned(),
-            }
-            .into());
-        }
+        let verified = self.verifier().verify_user_request(&request).await?;
+        check_token_use(&verified)?;
         verified.deserialize()
     }
 }
 
-impl Refresh for Cognito {}
+/// A verified token of the pool must also say it is an ID token: an access token of the
+/// pool has no `aud` and fails verification, but AWS asks to check `token_use` all the
+/// same.
+fn check_token_use(verified: &VerifiedIdToken) -> Result<(), Error> {
+    if verified.claim("token_use").and_then(Value::as_str) != Some("id") {
+        return Err(IdTokenError::Claim {
+            claim: "token_use".to_owned(),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// A new ID token in a refresh response is verified as a sign-in's, without the `nonce`.
+impl Refresh for Cognito {
+    async fn check_refreshed(&self, refreshed: Refreshed<'_>) -> Result<(), Error> {
+        match self.verifier().verify_refreshed(&refreshed).await? {
+            Some(verified) => check_token_use(&verified),
+            None => Ok(()),
+        }
+    }
+}
 
 impl Revoke for Cognito {}
 

@@ -11,7 +11,7 @@ use portcullis::{
 use portcullis_cognito::{Cognito, CognitoDomain, CognitoUser};
 use portcullis_oidc::Jwks;
 use portcullis_testkit::expect::{self, Credentials, JSON, Reply};
-use portcullis_testkit::jwt::{Signer, id_token_error, now};
+use portcullis_testkit::jwt::{Signer, id_token_error, now, tamper};
 use portcullis_testkit::{callback_for, query_of, s256_challenge};
 use serde_json::{Value, json};
 
@@ -458,32 +458,48 @@ async fn a_public_app_client_sends_its_id() {
     token.assert_async().await;
 }
 
-#[tokio::test]
-async fn refresh_keeps_the_refresh_token_and_revoke_takes_it() {
-    let mut server = Server::new_async().await;
-    let cognito = client(&server);
+/// The access token of a refresh response.
+const REFRESHED_ACCESS_TOKEN: &str = "eyJra1example.refreshed";
+
+/// The claims of the ID token of a refresh: a sign-in's, without `nonce` (OpenID
+/// Connect Core 1.0 §12.2), with the `at_hash` of the new access token.
+fn refreshed_claims() -> Value {
+    let mut claims = id_claims("");
+    claims.as_object_mut().unwrap().remove("nonce");
+    claims["at_hash"] = json!(Signer::rs256(KID).at_hash(REFRESHED_ACCESS_TOKEN));
+    claims
+}
+
+/// The token endpoint answering the next refresh, once, as Cognito does: a new access
+/// token and `id_token`, no refresh token.
+async fn answer_refresh(server: &mut Server, id_token: &str) -> Mock {
     let form = [
         ("grant_type", "refresh_token"),
         ("refresh_token", REFRESH_TOKEN),
     ];
-    let refresh = expect::token_request(&mut server, TOKEN_PATH, CREDENTIALS, &form)
-        .reply(
-            200,
-            JSON,
-            json!({
-                "access_token": "eyJra1example.refreshed",
-                "id_token": "eyJra1example.e30.c2ln",
-                "token_type": "Bearer",
-                "expires_in": 3600,
-            })
-            .to_string(),
-        )
-        .await;
+    let body = json!({
+        "access_token": REFRESHED_ACCESS_TOKEN,
+        "id_token": id_token,
+        "token_type": "Bearer",
+        "expires_in": 3600,
+    });
+    expect::token_request(server, TOKEN_PATH, CREDENTIALS, &form)
+        .reply(200, JSON, body.to_string())
+        .await
+}
+
+#[tokio::test]
+async fn refresh_keeps_the_refresh_token_and_revoke_takes_it() {
+    let mut server = Server::new_async().await;
+    let cognito = client(&server);
+    let jwks = mock_jwks(&mut server, 1).await;
+    let refresh = answer_refresh(&mut server, &Signer::rs256(KID).sign(&refreshed_claims())).await;
     let tokens = cognito
         .refresh(&RefreshToken::new(REFRESH_TOKEN.to_owned()))
         .await
         .unwrap();
     refresh.assert_async().await;
+    jwks.assert_async().await;
     assert_eq!(tokens.access_token().secret(), "eyJra1example.refreshed");
     assert_eq!(
         tokens.refresh_token().unwrap().secret(),
@@ -514,6 +530,60 @@ async fn refresh_keeps_the_refresh_token_and_revoke_takes_it() {
         .await
         .unwrap_err();
     expect::assert_oauth_error(&err, Phase::Revoke, 400, "unsupported_token_type", None);
+}
+
+#[tokio::test]
+async fn an_id_token_from_a_refresh_is_verified() {
+    let mut server = Server::new_async().await;
+    let cognito = client(&server);
+    let jwks = mock_jwks(&mut server, 1).await;
+    let refresh_token = RefreshToken::new(REFRESH_TOKEN.to_owned());
+
+    let id_token = Signer::rs256(KID).sign(&refreshed_claims());
+    let mock = answer_refresh(&mut server, &id_token).await;
+    let tokens = cognito.refresh(&refresh_token).await.unwrap();
+    mock.assert_async().await;
+    assert_eq!(tokens.id_token().unwrap().secret(), &id_token);
+
+    // Each would fail a sign-in, and fails the refresh: no tokens are returned.
+    let mut other_client = refreshed_claims();
+    other_client["aud"] = json!("7otherclient890");
+    let mut old_access_token = refreshed_claims();
+    old_access_token["at_hash"] = json!(Signer::rs256(KID).at_hash(ACCESS_TOKEN));
+    let mut not_id = refreshed_claims();
+    not_id["token_use"] = json!("access");
+    let mut someone_else = refreshed_claims();
+    someone_else["sub"] = json!("f0e1d2c3-b4a5-4968-8776-655443322110");
+    someone_else["cognito:username"] = json!("someone-else");
+    someone_else["cognito:groups"] = json!(["admins"]);
+    for (forged, expected) in [
+        (
+            Signer::rs256(KID).sign(&other_client),
+            IdTokenError::Audience,
+        ),
+        (
+            Signer::rs256(KID).sign(&old_access_token),
+            IdTokenError::Claim {
+                claim: "at_hash".to_owned(),
+            },
+        ),
+        (
+            Signer::rs256(KID).sign(&not_id),
+            IdTokenError::Claim {
+                claim: "token_use".to_owned(),
+            },
+        ),
+        (tamper(&id_token, &someone_else), IdTokenError::Signature),
+    ] {
+        let mock = answer_refresh(&mut server, &forged).await;
+        assert_eq!(
+            id_token_error(cognito.refresh(&refresh_token).await),
+            expected
+        );
+        mock.assert_async().await;
+    }
+    // The pool's keys are cached.
+    jwks.assert_async().await;
 }
 
 #[tokio::test]

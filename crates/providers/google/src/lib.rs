@@ -63,7 +63,8 @@
 //!   `ClientConfig::authorization_param("prompt", "consent")` (it shows the consent
 //!   screen every time, so only when needed). Google does not rotate refresh tokens: the
 //!   tokens from [`OAuthClient::refresh`](portcullis::OAuthClient::refresh) keep the one
-//!   passed in.
+//!   passed in. An ID token in a refresh response is verified as a sign-in's, without
+//!   the `nonce`, before the tokens are returned.
 //! * Revocation ([`Revoke`]) at `https://oauth2.googleapis.com/revoke`. Revoking a refresh
 //!   token (or an access token that has one) ends the whole grant.
 
@@ -73,7 +74,7 @@ use std::time::Duration;
 
 use portcullis::{
     ClientAuth, Error, IdTokenError, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Refresh,
-    Revoke, Url, UserRequest,
+    Refreshed, Revoke, Url, UserRequest,
 };
 use portcullis_oidc::{Algorithm, Clock, IdTokenVerifier, Jwks, claims};
 use serde::{Deserialize, Serialize};
@@ -181,6 +182,15 @@ impl Google {
     pub fn key_set(&self) -> &Jwks {
         &self.jwks
     }
+
+    /// The verifier of Google's ID tokens, sharing this provider's key set cache.
+    fn verifier(&self) -> IdTokenVerifier {
+        IdTokenVerifier::new(ISSUER, self.jwks.clone())
+            .issuer_alias(LEGACY_ISSUER)
+            .algorithms([Algorithm::Rs256])
+            .leeway(self.leeway)
+            .clock(self.clock.clone())
+    }
 }
 
 impl Provider for Google {
@@ -213,13 +223,7 @@ impl Provider for Google {
 
     /// Verifies the ID token, then fetches the user from UserInfo: the same `sub`.
     async fn fetch_user(&self, request: UserRequest<'_>) -> Result<GoogleUser, Error> {
-        let verified = IdTokenVerifier::new(ISSUER, self.jwks.clone())
-            .issuer_alias(LEGACY_ISSUER)
-            .algorithms([Algorithm::Rs256])
-            .leeway(self.leeway)
-            .clock(self.clock.clone())
-            .verify_user_request(&request)
-            .await?;
+        let verified = self.verifier().verify_user_request(&request).await?;
         let user: GoogleUser = request.get(request.userinfo_url()?.clone()).send().await?;
         if user.sub != verified.subject() {
             return Err(IdTokenError::SubjectMismatch.into());
@@ -228,7 +232,12 @@ impl Provider for Google {
     }
 }
 
-impl Refresh for Google {}
+/// A new ID token in a refresh response is verified as a sign-in's, without the `nonce`.
+impl Refresh for Google {
+    async fn check_refreshed(&self, refreshed: Refreshed<'_>) -> Result<(), Error> {
+        self.verifier().verify_refreshed(&refreshed).await.map(drop)
+    }
+}
 
 impl Revoke for Google {}
 

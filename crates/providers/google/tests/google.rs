@@ -463,6 +463,37 @@ fn email_verified_is_read_leniently_but_never_guessed() {
     assert_eq!(round_trip, user);
 }
 
+/// The access token of a refresh response.
+const REFRESHED_ACCESS_TOKEN: &str = "ya29.a0AfB_byD-refreshed";
+
+/// The claims of the ID token of a refresh: a sign-in's, without `nonce` (OpenID
+/// Connect Core 1.0 §12.2), with the `at_hash` of the new access token.
+fn refreshed_claims() -> Value {
+    let mut claims = id_claims("");
+    claims.as_object_mut().unwrap().remove("nonce");
+    claims["at_hash"] = json!(Signer::rs256(KID).at_hash(REFRESHED_ACCESS_TOKEN));
+    claims
+}
+
+/// The token endpoint answering the next refresh, once, with a new access token and
+/// `id_token`.
+async fn answer_refresh(server: &mut Server, id_token: &str) -> mockito::Mock {
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", REFRESH_TOKEN),
+    ];
+    let body = json!({
+        "access_token": REFRESHED_ACCESS_TOKEN,
+        "expires_in": 3599,
+        "scope": "openid https://www.googleapis.com/auth/userinfo.profile https://www.googleapis.com/auth/userinfo.email",
+        "token_type": "Bearer",
+        "id_token": id_token,
+    });
+    expect::token_request(server, "/token", CREDENTIALS, &form)
+        .reply(200, "application/json; charset=utf-8", body.to_string())
+        .await
+}
+
 #[tokio::test]
 async fn refresh_keeps_the_refresh_token_google_does_not_rotate() {
     let mut server = Server::new_async().await;
@@ -471,25 +502,15 @@ async fn refresh_keeps_the_refresh_token_google_does_not_rotate() {
         Google::new().access_type(AccessType::Offline),
         config(),
     );
-    let form = [
-        ("grant_type", "refresh_token"),
-        ("refresh_token", REFRESH_TOKEN),
-    ];
-    let mock = expect::token_request(&mut server, "/token", CREDENTIALS, &form)
-        .reply(
-            200,
-            "application/json; charset=utf-8",
-            r#"{"access_token":"ya29.a0AfB_byD-refreshed","expires_in":3599,
-                "scope":"openid https://www.googleapis.com/auth/userinfo.profile https://www.googleapis.com/auth/userinfo.email",
-                "token_type":"Bearer","id_token":"eyJhbGciOiJSUzI1NiJ9.e30.c2ln"}"#,
-        )
-        .await;
+    let certs = mock_certs(&mut server, 1).await;
+    let mock = answer_refresh(&mut server, &Signer::rs256(KID).sign(&refreshed_claims())).await;
 
     let tokens = google
         .refresh(&RefreshToken::new(REFRESH_TOKEN.to_owned()))
         .await
         .unwrap();
     mock.assert_async().await;
+    certs.assert_async().await;
     assert_eq!(tokens.access_token().secret(), "ya29.a0AfB_byD-refreshed");
     assert_eq!(tokens.expires_in().unwrap().as_secs(), 3599);
     assert_eq!(
@@ -497,6 +518,63 @@ async fn refresh_keeps_the_refresh_token_google_does_not_rotate() {
         REFRESH_TOKEN,
         "the old refresh token stays usable"
     );
+}
+
+#[tokio::test]
+async fn an_id_token_from_a_refresh_is_verified() {
+    let mut server = Server::new_async().await;
+    let google = client(
+        &server,
+        Google::new().access_type(AccessType::Offline),
+        config(),
+    );
+    let certs = mock_certs(&mut server, 1).await;
+    let refresh_token = RefreshToken::new(REFRESH_TOKEN.to_owned());
+    let refresh = || google.refresh(&refresh_token);
+
+    let id_token = Signer::rs256(KID).sign(&refreshed_claims());
+    let mock = answer_refresh(&mut server, &id_token).await;
+    let tokens = refresh().await.unwrap();
+    mock.assert_async().await;
+    assert_eq!(tokens.id_token().unwrap().secret(), &id_token);
+
+    // Each would fail a sign-in, and fails the refresh: no tokens are returned.
+    let mut other_client = refreshed_claims();
+    other_client["aud"] = json!("1234987819200.apps.googleusercontent.com");
+    other_client["azp"] = json!("1234987819200.apps.googleusercontent.com");
+    let mut other_issuer = refreshed_claims();
+    other_issuer["iss"] = json!("https://accounts.evil.example");
+    let mut old_access_token = refreshed_claims();
+    old_access_token["at_hash"] = json!(Signer::rs256(KID).at_hash(ACCESS_TOKEN));
+    let mut someone_else = refreshed_claims();
+    someone_else["sub"] = json!("104729846590216743921");
+    someone_else["email"] = json!("sam.roe@example.org");
+    for (forged, expected) in [
+        (
+            Signer::rs256(KID).sign(&other_client),
+            IdTokenError::Audience,
+        ),
+        (
+            Signer::rs256(KID).sign(&other_issuer),
+            IdTokenError::Issuer {
+                expected: "https://accounts.google.com".to_owned(),
+                found: "https://accounts.evil.example".to_owned(),
+            },
+        ),
+        (
+            Signer::rs256(KID).sign(&old_access_token),
+            IdTokenError::Claim {
+                claim: "at_hash".to_owned(),
+            },
+        ),
+        (tamper(&id_token, &someone_else), IdTokenError::Signature),
+    ] {
+        let mock = answer_refresh(&mut server, &forged).await;
+        assert_eq!(id_token_error(refresh().await), expected);
+        mock.assert_async().await;
+    }
+    // Google's keys are cached.
+    certs.assert_async().await;
 }
 
 #[tokio::test]

@@ -64,7 +64,8 @@
 //!   its `client_id` instead. A redirect URI is required (Lucia made it optional;
 //!   OpenID Connect requires it).
 //! * Refresh ([`Refresh`]); Keycloak returns a new refresh token each time (keep the
-//!   newest). Revocation ([`Revoke`]) of a refresh or access token at the realm's `revoke`
+//!   newest), and a new ID token, verified as a sign-in's without the `nonce`.
+//!   Revocation ([`Revoke`]) of a refresh or access token at the realm's `revoke`
 //!   endpoint (RFC 7009).
 
 #![forbid(unsafe_code)]
@@ -75,7 +76,7 @@ use std::time::Duration;
 
 use portcullis::{
     ClientAuth, Endpoints, Error, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Refresh,
-    Revoke, Url, UserRequest,
+    Refreshed, Revoke, Url, UserRequest,
 };
 use portcullis_oidc::{Algorithm, Clock, IdTokenVerifier, Jwks, claims};
 use serde::{Deserialize, Serialize};
@@ -288,7 +289,12 @@ impl Provider for Keycloak {
     }
 }
 
-impl Refresh for Keycloak {}
+/// A new ID token in a refresh response is verified as a sign-in's, without the `nonce`.
+impl Refresh for Keycloak {
+    async fn check_refreshed(&self, refreshed: Refreshed<'_>) -> Result<(), Error> {
+        self.verifier().verify_refreshed(&refreshed).await.map(drop)
+    }
+}
 
 impl Revoke for Keycloak {}
 

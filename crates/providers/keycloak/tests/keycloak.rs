@@ -10,7 +10,7 @@ use portcullis::{
 use portcullis_keycloak::{Keycloak, KeycloakRoleType, KeycloakUser};
 use portcullis_oidc::Algorithm;
 use portcullis_testkit::expect::{self, Credentials, JSON, Reply};
-use portcullis_testkit::jwt::{Signer, id_token_error, now};
+use portcullis_testkit::jwt::{Signer, id_token_error, now, tamper};
 use portcullis_testkit::{callback_for, query_of, s256_challenge};
 use serde_json::{Value, json};
 
@@ -654,6 +654,11 @@ async fn a_public_client_sends_its_id_instead_of_basic_auth() {
 async fn refresh_and_revoke_authenticate_with_basic() {
     let mut server = Server::new_async().await;
     let keycloak = client(Keycloak::new(&server.url(), "acme").unwrap());
+    let certs = mock_certs(&mut server, 1).await;
+    // Keycloak's refreshed ID token keeps the sign-in's nonce, which is not checked
+    // again; its `at_hash` is the new access token's.
+    let mut refreshed = id_claims(&realm(&server), "nonce-of-the-sign-in");
+    refreshed["at_hash"] = json!(Signer::rs256(KID).at_hash("eyJhbGciOiJSUzI1NiJ9.refreshed"));
     let form = [
         ("grant_type", "refresh_token"),
         ("refresh_token", REFRESH_TOKEN),
@@ -668,7 +673,7 @@ async fn refresh_and_revoke_authenticate_with_basic() {
                 "refresh_expires_in": 1800,
                 "refresh_token": "eyJhbGciOiJIUzUxMiJ9.rotated",
                 "token_type": "Bearer",
-                "id_token": "eyJhbGciOiJSUzI1NiJ9.e30.c2ln",
+                "id_token": Signer::rs256(KID).sign(&refreshed),
                 "not-before-policy": 0,
                 "session_state": SESSION,
                 "scope": "openid profile email"
@@ -681,6 +686,7 @@ async fn refresh_and_revoke_authenticate_with_basic() {
         .await
         .unwrap();
     refresh.assert_async().await;
+    certs.assert_async().await;
     assert_eq!(
         tokens.refresh_token().unwrap().secret(),
         "eyJhbGciOiJIUzUxMiJ9.rotated"
@@ -764,4 +770,52 @@ fn the_documented_endpoint_shapes_are_urls() {
     let endpoints = portcullis::Endpoints::from_info(&Keycloak::INFO);
     assert_eq!(endpoints.authorization.host_str(), Some("keycloak.invalid"));
     assert_eq!(Keycloak::INFO.id, "keycloak");
+}
+
+#[tokio::test]
+async fn an_id_token_from_a_refresh_is_verified() {
+    let mut server = Server::new_async().await;
+    let keycloak = client(Keycloak::new(&server.url(), "acme").unwrap());
+    let certs = mock_certs(&mut server, 1).await;
+    let signer = Signer::rs256(KID);
+    let access_token = "eyJhbGciOiJSUzI1NiJ9.refreshed";
+    // OpenID Connect Core 1.0 §12.2 lets a refreshed ID token go without a nonce; its
+    // `at_hash` is the new access token's.
+    let mut fresh = id_claims(&realm(&server), "");
+    fresh.as_object_mut().unwrap().remove("nonce");
+    fresh["at_hash"] = json!(signer.at_hash(access_token));
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", REFRESH_TOKEN),
+    ];
+    let refresh_with = async |server: &mut Server, id_token: &str| {
+        let mut body = token_response(id_token);
+        body["access_token"] = json!(access_token);
+        let mock = expect::token_request(server, TOKEN, CREDENTIALS, &form)
+            .reply(200, JSON, body.to_string())
+            .await;
+        let result = keycloak
+            .refresh(&RefreshToken::new(REFRESH_TOKEN.to_owned()))
+            .await;
+        mock.assert_async().await;
+        result
+    };
+
+    let id_token = signer.sign(&fresh);
+    let tokens = refresh_with(&mut server, &id_token).await.unwrap();
+    assert_eq!(tokens.id_token().unwrap().secret(), &id_token);
+
+    let mut other_client = fresh.clone();
+    other_client["aud"] = json!("billing");
+    other_client["azp"] = json!("billing");
+    let err = id_token_error(refresh_with(&mut server, &signer.sign(&other_client)).await);
+    assert_eq!(err, IdTokenError::Audience);
+
+    let mut someone_else = fresh.clone();
+    someone_else["sub"] = json!("0e9d8c7b-6a5f-4e3d-2c1b-0a9f8e7d6c5b");
+    someone_else["preferred_username"] = json!("mallory");
+    someone_else["realm_access"] = json!({"roles": ["admin"]});
+    let err = id_token_error(refresh_with(&mut server, &tamper(&id_token, &someone_else)).await);
+    assert_eq!(err, IdTokenError::Signature);
+    certs.assert_async().await;
 }

@@ -51,7 +51,8 @@
 //! * No `iss` check on the callback: LINE does not advertise
 //!   `authorization_response_iss_parameter_supported`.
 //! * Refresh ([`Refresh`]) at the token endpoint (`grant_type=refresh_token`, channel id
-//!   and secret in the body). No [`Revoke`](portcullis::Revoke): LINE's
+//!   and secret in the body); an ID token in a refresh response is verified as a
+//!   sign-in's, without the `nonce`. No [`Revoke`](portcullis::Revoke): LINE's
 //!   `https://api.line.me/oauth2/v2.1/revoke` takes the token as `access_token`, not
 //!   RFC 7009's `token`.
 
@@ -61,7 +62,7 @@ use std::fmt;
 
 use portcullis::{
     ClientAuth, Error, IdTokenError, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Refresh,
-    UserRequest,
+    Refreshed, UserRequest,
 };
 use portcullis_oidc::{Algorithm, IdTokenVerifier, Jwks};
 use serde::{Deserialize, Serialize};
@@ -108,7 +109,8 @@ impl Line {
         Line::with_jwks(self.channel_secret, jwks)
     }
 
-    /// The ID-token verifier: to verify an ID token from a refresh.
+    /// The ID-token verifier that sign-ins and refreshes use, with LINE's key set cache
+    /// (to warm it at start-up, for instance).
     pub fn verifier(&self) -> &IdTokenVerifier {
         &self.verifier
     }
@@ -164,7 +166,12 @@ impl Provider for Line {
     }
 }
 
-impl Refresh for Line {}
+/// A new ID token in a refresh response is verified as a sign-in's, without the `nonce`.
+impl Refresh for Line {
+    async fn check_refreshed(&self, refreshed: Refreshed<'_>) -> Result<(), Error> {
+        self.verifier.verify_refreshed(&refreshed).await.map(drop)
+    }
+}
 
 /// What the ID token adds to the profile.
 #[derive(Deserialize)]

@@ -9,7 +9,7 @@ use portcullis::{
 use portcullis_line::{Line, LineUser};
 use portcullis_oidc::Jwks;
 use portcullis_testkit::expect::{self, Credentials, JSON, Reply};
-use portcullis_testkit::jwt::{Signer, id_token_error, now};
+use portcullis_testkit::jwt::{Signer, id_token_error, now, tamper};
 use portcullis_testkit::{callback_for, query_of, s256_challenge};
 use serde_json::{Value, json};
 
@@ -372,4 +372,59 @@ async fn refresh_sends_the_channel_credentials_in_the_body() {
         "invalid_grant",
         Some("invalid refresh token"),
     );
+}
+
+#[tokio::test]
+async fn an_id_token_from_a_refresh_is_verified() {
+    let mut server = Server::new_async().await;
+    let jwks = mock_jwks_unused(&mut server).await;
+    let line = client(&server);
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", REFRESH_TOKEN),
+    ];
+    let refresh_token = RefreshToken::new(REFRESH_TOKEN.to_owned());
+    let answer = |server: &mut Server, id_token: &str| {
+        let body = json!({"token_type": "Bearer", "scope": "profile openid email",
+                          "access_token": "fresh", "expires_in": 2592000,
+                          "refresh_token": "8iFFRdyxNVNLWYeteMMJ", "id_token": id_token});
+        expect::token_request(server, TOKEN_PATH, CREDENTIALS, &form).reply(
+            200,
+            JSON,
+            body.to_string(),
+        )
+    };
+    // A refreshed token carries no nonce (OpenID Connect Core 1.0 §12.2).
+    let mut fresh = claims("");
+    fresh.as_object_mut().unwrap().remove("nonce");
+
+    let id_token = Signer::hmac(CHANNEL_SECRET).sign(&fresh);
+    let mock = answer(&mut server, &id_token).await;
+    let tokens = line.refresh(&refresh_token).await.unwrap();
+    mock.assert_async().await;
+    assert_eq!(tokens.id_token().unwrap().secret(), &id_token);
+
+    // Each would fail a sign-in, and fails the refresh: no tokens are returned.
+    let mut other_channel = fresh.clone();
+    other_channel["aud"] = json!("9876543210");
+    let mut someone_else = fresh.clone();
+    someone_else["sub"] = json!("U0000000000000000000000000000000f");
+    someone_else["email"] = json!("someone.else@example.com");
+    for (forged, expected) in [
+        (
+            Signer::hmac(CHANNEL_SECRET).sign(&other_channel),
+            IdTokenError::Audience,
+        ),
+        (
+            Signer::hmac("another-channel-secret").sign(&fresh),
+            IdTokenError::Signature,
+        ),
+        (tamper(&id_token, &someone_else), IdTokenError::Signature),
+    ] {
+        let mock = answer(&mut server, &forged).await;
+        assert_eq!(id_token_error(line.refresh(&refresh_token).await), expected);
+        mock.assert_async().await;
+    }
+    // HS256 tokens are checked with the channel secret: LINE's keys are never fetched.
+    jwks.assert_async().await;
 }

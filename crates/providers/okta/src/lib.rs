@@ -56,14 +56,14 @@
 //!   `authorization_response_iss_parameter_supported`.
 //! * Refresh ([`Refresh`]) with a refresh token from `offline_access`; the refresh
 //!   request sends no `scope`, which keeps the originally granted ones (RFC 6749 §6). An
-//!   ID token in a refresh response is not verified for you: use [`Okta::verifier`].
+//!   ID token in a refresh response is verified as a sign-in's, without the `nonce`.
 //! * Revocation ([`Revoke`]) at `…/v1/revoke` (RFC 7009, access and refresh tokens).
 
 #![forbid(unsafe_code)]
 
 use portcullis::{
     ClientAuth, Endpoints, Error, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Refresh,
-    Revoke, Url, UserRequest,
+    Refreshed, Revoke, Url, UserRequest,
 };
 use portcullis_oidc::{Algorithm, IdTokenVerifier, Jwks, claims, domain_base_url};
 use serde::{Deserialize, Serialize};
@@ -163,8 +163,7 @@ impl Okta {
     }
 
     /// The ID-token verifier, with the authorization server's key set cache: to warm the
-    /// cache at start-up (`verifier().jwks().load(…)`) or to verify an ID token from a
-    /// refresh.
+    /// cache at start-up (`verifier().jwks().load(…)`).
     pub fn verifier(&self) -> &IdTokenVerifier {
         &self.verifier
     }
@@ -228,7 +227,12 @@ impl Provider for Okta {
     }
 }
 
-impl Refresh for Okta {}
+/// A new ID token in a refresh response is verified as a sign-in's, without the `nonce`.
+impl Refresh for Okta {
+    async fn check_refreshed(&self, refreshed: Refreshed<'_>) -> Result<(), Error> {
+        self.verifier.verify_refreshed(&refreshed).await.map(drop)
+    }
+}
 
 /// `…/v1/revoke`, RFC 7009: access and refresh tokens.
 impl Revoke for Okta {}

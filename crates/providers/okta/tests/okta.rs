@@ -8,7 +8,7 @@ use portcullis::{
 };
 use portcullis_okta::{AuthorizationServer, Okta, OktaUser};
 use portcullis_testkit::expect::{self, Credentials, JSON, Reply};
-use portcullis_testkit::jwt::{Signer, id_token_error, jwks, now};
+use portcullis_testkit::jwt::{Signer, id_token_error, jwks, now, tamper};
 use portcullis_testkit::{callback_for, query_of, s256_challenge};
 use serde_json::{Value, json};
 
@@ -466,4 +466,50 @@ async fn refresh_and_revoke_authenticate_with_basic() {
         "invalid_grant",
         Some("The refresh token is invalid or expired."),
     );
+}
+
+#[tokio::test]
+async fn an_id_token_from_a_refresh_is_verified() {
+    let mut server = Server::new_async().await;
+    let jwks = mock_jwks(&mut server, 1).await;
+    let okta = client(&server);
+    let signer = Signer::rsa_1();
+    // A refreshed ID token has no nonce (OpenID Connect Core 1.0 §12.2); its `at_hash`
+    // is the new access token's.
+    let mut fresh = claims(&server, "unused", &signer);
+    fresh.as_object_mut().unwrap().remove("nonce");
+    fresh["at_hash"] = json!(signer.at_hash("fresh"));
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", REFRESH_TOKEN),
+    ];
+    let refresh_with = async |server: &mut Server, id_token: &str| {
+        let body = json!({"token_type": "Bearer", "expires_in": 3600, "access_token": "fresh",
+                          "scope": "openid profile email offline_access", "id_token": id_token});
+        let mock = expect::token_request(server, &format!("{PREFIX}/token"), CREDENTIALS, &form)
+            .reply(200, JSON, body.to_string())
+            .await;
+        let result = okta
+            .refresh(&RefreshToken::new(REFRESH_TOKEN.to_owned()))
+            .await;
+        mock.assert_async().await;
+        result
+    };
+
+    let id_token = signer.sign(&fresh);
+    let tokens = refresh_with(&mut server, &id_token).await.unwrap();
+    assert_eq!(tokens.id_token().unwrap().secret(), &id_token);
+
+    let mut other_client = fresh.clone();
+    other_client["aud"] = json!("0oaANOTHERAPP");
+    let e = id_token_error(refresh_with(&mut server, &signer.sign(&other_client)).await);
+    assert_eq!(e, IdTokenError::Audience);
+
+    let mut someone_else = fresh.clone();
+    someone_else["sub"] = json!("00u1nt3rl0p3r");
+    someone_else["email"] = json!("mallory@example.com");
+    someone_else["preferred_username"] = json!("mallory@example.com");
+    let e = id_token_error(refresh_with(&mut server, &tamper(&id_token, &someone_else)).await);
+    assert_eq!(e, IdTokenError::Signature);
+    jwks.assert_async().await;
 }

@@ -51,7 +51,8 @@
 //! * No `iss` check on the callback: Salesforce does not advertise
 //!   `authorization_response_iss_parameter_supported`.
 //! * Refresh ([`Refresh`]) with the `refresh_token` scope; Salesforce does not rotate
-//!   refresh tokens, so the old one is kept. Revocation ([`Revoke`]) at
+//!   refresh tokens, so the old one is kept. An ID token in a refresh response is
+//!   verified as a sign-in's, without the `nonce`. Revocation ([`Revoke`]) at
 //!   `/services/oauth2/revoke` (RFC 7009, access or refresh token; revoking a refresh
 //!   token also revokes its access tokens).
 //! * Experience Cloud sites (`acme.my.site.com/community`) have a path in their URLs and
@@ -62,7 +63,7 @@
 
 use portcullis::{
     ClientAuth, Endpoints, Error, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Refresh,
-    Revoke, Url, UserRequest,
+    Refreshed, Revoke, Url, UserRequest,
 };
 use portcullis_oidc::{Algorithm, IdTokenVerifier, Jwks, claims, domain_base_url};
 use serde::{Deserialize, Serialize};
@@ -125,7 +126,7 @@ impl Salesforce {
     }
 
     /// The ID-token verifier, with the domain's key set cache: to warm the cache at
-    /// start-up (`verifier().jwks().load(…)`) or to verify an ID token from a refresh.
+    /// start-up (`verifier().jwks().load(…)`).
     pub fn verifier(&self) -> &IdTokenVerifier {
         &self.verifier
     }
@@ -186,8 +187,13 @@ impl Provider for Salesforce {
     }
 }
 
-/// Refresh with the `refresh_token` scope.
-impl Refresh for Salesforce {}
+/// Refresh with the `refresh_token` scope; a new ID token is verified as a sign-in's, without
+/// the `nonce`.
+impl Refresh for Salesforce {
+    async fn check_refreshed(&self, refreshed: Refreshed<'_>) -> Result<(), Error> {
+        self.verifier.verify_refreshed(&refreshed).await.map(drop)
+    }
+}
 
 /// `/services/oauth2/revoke`, RFC 7009.
 impl Revoke for Salesforce {}

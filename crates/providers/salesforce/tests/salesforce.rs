@@ -8,7 +8,7 @@ use portcullis::{
 };
 use portcullis_salesforce::{Salesforce, SalesforceDomain, SalesforceUser};
 use portcullis_testkit::expect::{self, Credentials, Reply};
-use portcullis_testkit::jwt::{Signer, id_token_error, jwks, now};
+use portcullis_testkit::jwt::{Signer, id_token_error, jwks, now, tamper};
 use portcullis_testkit::{callback_for, query_of, s256_challenge};
 use serde_json::{Value, json};
 
@@ -440,4 +440,54 @@ async fn refresh_keeps_the_refresh_token_and_revoke_is_rfc_7009() {
         "invalid_grant",
         Some("expired access/refresh token"),
     );
+}
+
+#[tokio::test]
+async fn an_id_token_from_a_refresh_is_verified() {
+    let mut server = Server::new_async().await;
+    let jwks = mock_jwks(&mut server, 1).await;
+    let salesforce = client(&server);
+    let signer = Signer::rsa_1();
+    let access_token = "00Dxx0000001gPL!fresh";
+    // A refreshed ID token has no nonce (OpenID Connect Core 1.0 §12.2); its `at_hash`
+    // is the new access token's.
+    let mut fresh = claims(&server, "unused", &signer);
+    fresh.as_object_mut().unwrap().remove("nonce");
+    fresh["at_hash"] = json!(signer.at_hash(access_token));
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", REFRESH_TOKEN),
+    ];
+    let refresh_with = async |server: &mut Server, id_token: &str| {
+        let body = json!({"access_token": access_token, "signature": "c2ln",
+                          "scope": "refresh_token openid id profile email", "id_token": id_token,
+                          "instance_url": server.url(), "id": SUB, "token_type": "Bearer",
+                          "issued_at": "1714644828000"});
+        let mock = expect::token_request(server, TOKEN_PATH, CREDENTIALS, &form)
+            .reply(200, SALESFORCE_JSON, body.to_string())
+            .await;
+        let result = salesforce
+            .refresh(&RefreshToken::new(REFRESH_TOKEN.to_owned()))
+            .await;
+        mock.assert_async().await;
+        result
+    };
+
+    let id_token = signer.sign(&fresh);
+    let tokens = refresh_with(&mut server, &id_token).await.unwrap();
+    assert_eq!(tokens.id_token().unwrap().secret(), &id_token);
+
+    let mut other_app = fresh.clone();
+    other_app["aud"] = json!("3MVG9another-connected-app");
+    let e = id_token_error(refresh_with(&mut server, &signer.sign(&other_app)).await);
+    assert_eq!(e, IdTokenError::Audience);
+
+    let mut someone_else = fresh.clone();
+    someone_else["sub"] =
+        json!("https://login.salesforce.com/id/00Dxx0000001gPLEAY/005xx000009ZZZZAAA");
+    someone_else["preferred_username"] = json!("mallory@acme.com");
+    someone_else["email"] = json!("mallory@acme.com");
+    let e = id_token_error(refresh_with(&mut server, &tamper(&id_token, &someone_else)).await);
+    assert_eq!(e, IdTokenError::Signature);
+    jwks.assert_async().await;
 }

@@ -52,7 +52,9 @@
 //! * No `iss` check on the callback: Slack's discovery document does not advertise
 //!   `authorization_response_iss_parameter_supported`.
 //! * Refresh ([`Refresh`]) for apps with token rotation on, through the same
-//!   `openid.connect.token` method (`grant_type=refresh_token`). No revocation: Slack's
+//!   `openid.connect.token` method (`grant_type=refresh_token`). An ID token in a refresh
+//!   response is verified as a sign-in's, without the `nonce`, and must be of the
+//!   [`Slack::team`] workspace if one is set. No revocation: Slack's
 //!   `auth.revoke` is not RFC 7009 (it takes the token as bearer and answers
 //!   `{"ok":true,"revoked":true}`).
 
@@ -60,7 +62,7 @@
 
 use portcullis::{
     ClientAuth, Error, IdTokenError, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Refresh,
-    UserRequest,
+    Refreshed, UserRequest,
 };
 use portcullis_oidc::{Algorithm, IdTokenVerifier, Jwks, claims};
 use serde::{Deserialize, Serialize};
@@ -70,6 +72,8 @@ use serde_json::{Map, Value};
 const ISSUER: &str = "https://slack.com";
 /// Where Slack publishes its signing keys.
 const JWKS_URL: &str = "https://slack.com/openid/connect/keys";
+/// The ID token claim naming the user's workspace.
+const TEAM_ID_CLAIM: &str = "https://slack.com/team_id";
 
 /// The Slack provider ("Sign in with Slack"), with the verifier of Slack's ID tokens
 /// and its key set cache (shared by clones).
@@ -119,9 +123,20 @@ impl Slack {
     }
 
     /// The ID-token verifier, with Slack's key set cache: to warm the cache at start-up
-    /// (`verifier().jwks().load(…)`) or to verify an ID token from a refresh.
+    /// (`verifier().jwks().load(…)`).
     pub fn verifier(&self) -> &IdTokenVerifier {
         &self.verifier
+    }
+
+    /// Refuses an ID token of another workspace than [`team`](Self::team)'s, if set.
+    fn check_team(&self, team_id: Option<&str>) -> Result<(), Error> {
+        match &self.team {
+            Some(team) if team_id != Some(team.as_str()) => Err(IdTokenError::Claim {
+                claim: TEAM_ID_CLAIM.to_owned(),
+            }
+            .into()),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -157,22 +172,23 @@ impl Provider for Slack {
     async fn fetch_user(&self, request: UserRequest<'_>) -> Result<SlackUser, Error> {
         let token = self.verifier.verify_user_request(&request).await?;
         let mut user: SlackUser = token.deserialize()?;
-        if let Some(team) = &self.team
-            && user.team_id != *team
-        {
-            return Err(IdTokenError::Claim {
-                claim: "https://slack.com/team_id".to_owned(),
-            }
-            .into());
-        }
+        self.check_team(Some(&user.team_id))?;
         claims::remove_token_claims(&mut user.claims);
         Ok(user)
     }
 }
 
 /// Refresh for apps with token rotation on: `openid.connect.token` with
-/// `grant_type=refresh_token`.
-impl Refresh for Slack {}
+/// `grant_type=refresh_token`. A new ID token is verified as a sign-in's, without the
+/// `nonce`, and checked against [`Slack::team`].
+impl Refresh for Slack {
+    async fn check_refreshed(&self, refreshed: Refreshed<'_>) -> Result<(), Error> {
+        match self.verifier.verify_refreshed(&refreshed).await? {
+            Some(token) => self.check_team(token.claim(TEAM_ID_CLAIM).and_then(Value::as_str)),
+            None => Ok(()),
+        }
+    }
+}
 
 /// A Slack user: the claims of the verified ID token (Slack's `openid.connect.token`
 /// documentation). `email`, `email_verified` and `date_email_verified` need the `email`

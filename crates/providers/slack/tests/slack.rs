@@ -9,7 +9,7 @@ use portcullis::{
 use portcullis_oidc::Jwks;
 use portcullis_slack::{Slack, SlackUser};
 use portcullis_testkit::expect::{self, Credentials, Reply};
-use portcullis_testkit::jwt::{Signer, id_token_error, jwks, now};
+use portcullis_testkit::jwt::{Signer, id_token_error, jwks, now, tamper};
 use portcullis_testkit::{callback_for, query_of};
 use serde_json::{Value, json};
 
@@ -410,4 +410,63 @@ async fn refresh_with_token_rotation_and_its_errors() {
         .unwrap_err();
     expect::assert_oauth_error(&err, Phase::Refresh, 200, "invalid_refresh_token", None);
     assert!(!err.to_string().contains("xoxe-1-revoked"));
+}
+
+#[tokio::test]
+async fn an_id_token_from_a_refresh_is_verified() {
+    let mut server = Server::new_async().await;
+    let jwks = mock_jwks(&mut server, 1).await;
+    let client = client(&server, Slack::new().team(TEAM));
+    let signer = Signer::rsa_1();
+    let access_token = "xoxe.xoxp-1-fresh";
+    // A refreshed ID token has no nonce (OpenID Connect Core 1.0 §12.2); its `at_hash`
+    // is the new access token's.
+    let mut fresh = claims("unused", &signer);
+    fresh.as_object_mut().unwrap().remove("nonce");
+    fresh["at_hash"] = json!(signer.at_hash(access_token));
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", "xoxe-1-abcdefg"),
+    ];
+    let refresh_with = async |server: &mut Server, id_token: &str| {
+        let body = json!({"ok": true, "access_token": access_token, "token_type": "Bearer",
+                          "refresh_token": "xoxe-1-rotated", "expires_in": 43200,
+                          "id_token": id_token});
+        let mock = expect::token_request(server, TOKEN_PATH, CREDENTIALS, &form)
+            .reply(200, SLACK_JSON, body.to_string())
+            .await;
+        let result = client
+            .refresh(&RefreshToken::new("xoxe-1-abcdefg".to_owned()))
+            .await;
+        mock.assert_async().await;
+        result
+    };
+
+    let id_token = signer.sign(&fresh);
+    let tokens = refresh_with(&mut server, &id_token).await.unwrap();
+    assert_eq!(tokens.id_token().unwrap().secret(), &id_token);
+
+    let mut other_app = fresh.clone();
+    other_app["aud"] = json!("25259531569.9999999999");
+    let e = id_token_error(refresh_with(&mut server, &signer.sign(&other_app)).await);
+    assert_eq!(e, IdTokenError::Audience);
+
+    let mut someone_else = fresh.clone();
+    someone_else["sub"] = json!("U0THERUSER");
+    someone_else["https://slack.com/user_id"] = json!("U0THERUSER");
+    someone_else["email"] = json!("mallory@slack-corp.com");
+    let e = id_token_error(refresh_with(&mut server, &tamper(&id_token, &someone_else)).await);
+    assert_eq!(e, IdTokenError::Signature);
+
+    // Signed by Slack, but of another workspace than `team`: refused as at sign-in.
+    let mut other_team = fresh.clone();
+    other_team["https://slack.com/team_id"] = json!("T0THERTEAM");
+    let e = id_token_error(refresh_with(&mut server, &signer.sign(&other_team)).await);
+    assert_eq!(
+        e,
+        IdTokenError::Claim {
+            claim: "https://slack.com/team_id".to_owned()
+        }
+    );
+    jwks.assert_async().await;
 }
