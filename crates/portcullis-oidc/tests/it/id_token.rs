@@ -16,7 +16,7 @@ fn verifier(issuer: &MockIssuer) -> IdTokenVerifier {
         issuer.issuer(),
         Jwks::new(issuer.url("/jwks").parse().unwrap()),
     )
-    .algorithms([Algorithm::Rs256, Algorithm::EdDsa])
+    .algorithms([Algorithm::Rs256, Algorithm::EdDsa, Algorithm::Es256])
 }
 
 fn checks() -> IdTokenChecks<'static> {
@@ -54,7 +54,10 @@ async fn a_valid_token_verifies_and_its_claims_are_readable() {
     let mut issuer = MockIssuer::start().await;
     let signer = Signer::rsa_1();
     let jwks_mock = issuer
-        .mock_jwks(jwks(&[&signer, &Signer::ed25519()]), 1)
+        .mock_jwks(
+            jwks(&[&signer, &Signer::ed25519(), &Signer::es256(1, "ec-1")]),
+            1,
+        )
         .await;
     let verifier = verifier(&issuer);
     assert!(!verifier.jwks().is_loaded(), "fetched on first use");
@@ -90,6 +93,17 @@ async fn a_valid_token_verifies_and_its_claims_are_readable() {
     let ed = Signer::ed25519().sign(&claims(&issuer.issuer(), NONCE));
     let verified = verify(&verifier, &ed, &checks()).await.unwrap();
     assert_eq!(verified.algorithm(), Algorithm::EdDsa);
+    let ec = Signer::es256(1, "ec-1");
+    let mut payload = claims(&issuer.issuer(), NONCE);
+    payload["at_hash"] = json!(ec.at_hash("an-access-token"));
+    let checks = checks().access_token("an-access-token");
+    let verified = verify(&verifier, &ec.sign(&payload), &checks)
+        .await
+        .unwrap();
+    assert_eq!(verified.algorithm(), Algorithm::Es256);
+    // Another P-256 key under the same `kid` is not the issuer's.
+    let forged = Signer::es256(2, "ec-1").sign(&payload);
+    assert!(verify(&verifier, &forged, &checks).await.is_err());
     jwks_mock.assert_async().await;
     assert!(verifier.jwks().is_loaded());
 }

@@ -2,7 +2,8 @@
 //! the provider crates built on it, and of the [mock](crate::mock)'s OpenID Connect mode.
 //!
 //! * [`Signer`] — a test key with the algorithm and `kid` it signs with: RS256 with one
-//!   of the embedded RSA keys, EdDSA, or HS256 keyed with a client secret;
+//!   of the embedded RSA keys, ES256 with a P-256 key, EdDSA, or HS256 keyed with a
+//!   client secret;
 //!   [`Signer::sign`] makes a compact JWS of any claims, [`Signer::jwk`] and [`jwks`] the
 //!   key set the issuer publishes, [`Signer::at_hash`] the `at_hash` of an access token;
 //! * [`tamper`] — a forgery: another payload under the original signature;
@@ -37,7 +38,7 @@ use openidconnect::core::{
     CoreEdDsaPrivateSigningKey, CoreHmacKey, CoreJsonWebKey, CoreJwsSigningAlgorithm,
     CoreRsaPrivateSigningKey,
 };
-use openidconnect::{AccessToken, AccessTokenHash, JsonWebKeyId, PrivateSigningKey};
+use openidconnect::{AccessToken, AccessTokenHash, JsonWebKeyId, PrivateSigningKey, SigningError};
 use portcullis::{Error, IdTokenError};
 use serde_json::{Value, json};
 
@@ -112,6 +113,26 @@ impl Signer {
             ),
             alg: CoreJwsSigningAlgorithm::EdDsa,
             kid: Some("ed-1".to_owned()),
+        }
+    }
+
+    /// ES256 with P-256 test key `number` (1 or 2) under `kid`: the issuers that sign
+    /// with ECDSA (Yahoo, Roblox). Key 2 is another key, for one the issuer never
+    /// published.
+    ///
+    /// # Panics
+    ///
+    /// If there is no such key.
+    pub fn es256(number: u8, kid: impl Into<String>) -> Self {
+        assert!(
+            (1..=2).contains(&number),
+            "P-256 test keys are numbered 1 and 2"
+        );
+        let kid = kid.into();
+        Signer {
+            key: Box::new(EcKey::new(number, &kid)),
+            alg: CoreJwsSigningAlgorithm::EcdsaP256Sha256,
+            kid: Some(kid),
         }
     }
 
@@ -206,6 +227,51 @@ impl fmt::Debug for Signer {
             .field("alg", &self.alg)
             .field("kid", &self.kid)
             .finish_non_exhaustive()
+    }
+}
+
+/// A P-256 key: `openidconnect` verifies ECDSA but signs with none of its own keys.
+struct EcKey {
+    key: p256::ecdsa::SigningKey,
+    kid: String,
+}
+
+impl EcKey {
+    /// Test key `number`, from a fixed scalar: anyone can sign with it.
+    fn new(number: u8, kid: &str) -> Self {
+        let scalar: Vec<u8> = (0..32u8)
+            .map(|i| (number * 0x2d) ^ i.wrapping_mul(7))
+            .collect();
+        EcKey {
+            key: p256::ecdsa::SigningKey::from_slice(&scalar).expect("a valid P-256 scalar"),
+            kid: kid.to_owned(),
+        }
+    }
+}
+
+impl PrivateSigningKey for EcKey {
+    type VerificationKey = CoreJsonWebKey;
+
+    fn sign(&self, alg: &CoreJwsSigningAlgorithm, message: &[u8]) -> Result<Vec<u8>, SigningError> {
+        use p256::ecdsa::signature::Signer as _;
+        if *alg != CoreJwsSigningAlgorithm::EcdsaP256Sha256 {
+            return Err(SigningError::UnsupportedAlg(format!("{alg:?}")));
+        }
+        let signature: p256::ecdsa::Signature = self.key.sign(message);
+        Ok(signature.to_bytes().to_vec())
+    }
+
+    fn as_verification_key(&self) -> CoreJsonWebKey {
+        let point = self.key.verifying_key().to_sec1_point(false);
+        serde_json::from_value(json!({
+            "kty": "EC",
+            "use": "sig",
+            "crv": "P-256",
+            "kid": self.kid,
+            "x": base64url(point.x().expect("an uncompressed point")),
+            "y": base64url(point.y().expect("an uncompressed point")),
+        }))
+        .expect("a P-256 JWK")
     }
 }
 
