@@ -2,13 +2,14 @@
 //! and the [`OAuthProvider`] trait it implements — the whole sign-in flow, once.
 
 use std::borrow::Cow;
+use std::time::{Duration, SystemTime};
 
 use oauth2::basic::{
     BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
 };
 use oauth2::{
-    AuthType, AuthUrl, AuthorizationCode, ClientId, CsrfToken, EndpointNotSet, EndpointSet,
-    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError,
+    AccessToken, AuthType, AuthUrl, AuthorizationCode, ClientId, CsrfToken, EndpointNotSet,
+    EndpointSet, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError,
     RevocableToken, Scope, StandardRevocableToken, TokenUrl,
 };
 
@@ -423,6 +424,51 @@ impl<P: Refresh, A: UserAdapter> OAuthClient<P, A> {
         };
         self.provider.check_refreshed(refreshed).await?;
         Ok(tokens)
+    }
+
+    /// The access token of `tokens`, refreshed first when it expires within `margin`:
+    /// for an app that keeps a user's tokens to call the provider's API.
+    ///
+    /// Callers sharing `tokens` wait for one refresh rather than each sending its own:
+    /// the lock is held while the refresh runs. That matters because refresh tokens are
+    /// often single-use (Box, X, Auth0 with rotation): a second refresh with the one
+    /// just spent fails, and some providers then revoke the whole grant. After a
+    /// refresh, `tokens` holds the new tokens (the refresh token kept when the provider
+    /// sent none).
+    ///
+    /// Tokens with no known expiry, or with no refresh token, are returned as they are:
+    /// only the provider can say they no longer work.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use portcullis::{OAuthClient, Refresh, Tokens, UserAdapter};
+    /// # async fn call_api<P: Refresh, A: UserAdapter>(
+    /// #     client: &OAuthClient<P, A>,
+    /// #     tokens: &tokio::sync::Mutex<Tokens>,
+    /// # ) -> Result<(), portcullis::Error> {
+    /// // `tokens`: the user's, shared by every request handler of that user.
+    /// let access_token = client.fresh_access_token(tokens, Duration::from_secs(60)).await?;
+    /// // … call the provider's API with `access_token.secret()`.
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`refresh`](Self::refresh); `tokens` is then unchanged, and the next caller
+    /// tries again.
+    pub async fn fresh_access_token(
+        &self,
+        tokens: &tokio::sync::Mutex<Tokens>,
+        margin: Duration,
+    ) -> Result<AccessToken, Error> {
+        let mut tokens = tokens.lock().await;
+        let expiring = tokens
+            .expires_at()
+            .is_some_and(|at| at <= SystemTime::now() + margin);
+        if let (true, Some(refresh_token)) = (expiring, tokens.refresh_token()) {
+            *tokens = self.refresh(refresh_token).await?;
+        }
+        Ok(tokens.access_token().clone())
     }
 }
 

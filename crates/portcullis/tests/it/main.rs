@@ -10,6 +10,7 @@ mod callback;
 mod client_secret;
 mod fault_matrix;
 mod faults;
+mod fresh;
 mod properties;
 mod session;
 mod store;
