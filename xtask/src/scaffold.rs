@@ -129,7 +129,7 @@ serde.workspace = true
 
 [dev-dependencies]
 portcullis = {{ workspace = true, features = ["rustls-tls"] }}
-tokio.workspace = true
+tokio = {{ workspace = true, features = ["macros", "rt-multi-thread"] }}
 mockito.workspace = true
 portcullis-testkit.workspace = true
 serde_json.workspace = true
