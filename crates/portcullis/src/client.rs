@@ -174,12 +174,21 @@ impl<P: Provider, A: UserAdapter> OAuthClient<P, A> {
     ///
     /// [`Error::Config`] when the provider needs a redirect URI and `config` has none,
     /// when `config` has a client secret for a provider with public clients only
-    /// ([`ClientAuth::None`]), or when `config` sets an authorization parameter the flow
-    /// sets itself (`state`, `scope`, `code_challenge`, …).
+    /// ([`ClientAuth::None`]), when `config` is a [public](ClientConfig::public) client
+    /// of a provider without PKCE (nothing would bind the code to this client: RFC 9700
+    /// §2.1.1), or when `config` sets an authorization parameter the flow sets itself
+    /// (`state`, `scope`, `code_challenge`, …).
     pub fn new(provider: P, config: ClientConfig, adapter: A) -> Result<Self, Error> {
         if provider.client_auth() == ClientAuth::None && config.client_secret.is_some() {
             return Err(Error::Config(format!(
                 "{} takes public clients only, with no secret: use ClientConfig::public",
+                P::INFO.name
+            )));
+        }
+        if config.client_secret.is_none() && P::INFO.pkce == Pkce::None && !P::MAKES_CLIENT_SECRET {
+            return Err(Error::Config(format!(
+                "{} does not support PKCE, so a public client (no secret) would be unprotected: \
+                 use ClientConfig::new with the client secret",
                 P::INFO.name
             )));
         }

@@ -37,7 +37,9 @@ impl ClientConfig {
         }
     }
 
-    /// A public client: no secret, only `client_id` is sent. Use PKCE providers only.
+    /// A public client: no secret, only `client_id` is sent. For PKCE providers only:
+    /// [`OAuthClient::new`](crate::OAuthClient::new) refuses it for a provider without
+    /// PKCE, unless the provider makes its own secret (Apple).
     pub fn public(client_id: impl Into<String>) -> Self {
         ClientConfig {
             client_id: client_id.into(),

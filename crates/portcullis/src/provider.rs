@@ -231,6 +231,12 @@ pub trait Provider: Send + Sync + 'static {
     /// The provider's facts.
     const INFO: ProviderInfo;
 
+    /// Whether [`client_secret`](Self::client_secret) makes the client's secret (Sign in
+    /// with Apple's JWT), so that a configuration without one is still a confidential
+    /// client: [`OAuthClient::new`](crate::OAuthClient::new) then accepts a
+    /// [public](crate::ClientConfig::public) configuration without PKCE. Default: `false`.
+    const MAKES_CLIENT_SECRET: bool = false;
+
     /// The endpoints to use. The default reads them from [`Provider::INFO`]; providers
     /// with self-hosted servers or tenants build them from their options.
     fn endpoints(&self) -> Endpoints {

@@ -57,6 +57,8 @@ impl Provider for Minting {
         docs_url: "https://auth.test.invalid/docs",
     };
 
+    const MAKES_CLIENT_SECRET: bool = true;
+
     fn client_auth(&self) -> ClientAuth {
         self.auth
     }

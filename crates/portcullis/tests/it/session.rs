@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use mockito::Server;
 use portcullis::{
-    ClientConfig, Error, Key, MemoryAdapter, OAuthClient, OAuthProvider, Profile, Provider,
-    StoreError, UserAdapter,
+    ClientConfig, ClientSecret, Error, Key, MemoryAdapter, OAuthClient, OAuthProvider, Pkce,
+    Profile, Provider, ProviderInfo, StoreError, UserAdapter, UserRequest,
 };
-use portcullis_testkit::{TestProvider, basic_auth, callback_for, form_is};
+use portcullis_testkit::{TestProvider, TestUser, basic_auth, callback_for, form_is};
 
 type Client = OAuthClient<TestProvider, MemoryAdapter<String>>;
 
@@ -213,6 +213,44 @@ fn a_provider_that_needs_a_redirect_uri_refuses_a_config_without_one() {
     .unwrap_err();
     assert_eq!(err.code(), "INVALID_CONFIG");
     assert!(err.to_string().contains("redirect URI"), "{err}");
+}
+
+/// `TestProvider` without PKCE; with `OWN_SECRET`, one that makes its own client secret
+/// (as Sign in with Apple does).
+#[derive(Debug, Clone)]
+struct NoPkce<const OWN_SECRET: bool>;
+
+impl<const OWN_SECRET: bool> Provider for NoPkce<OWN_SECRET> {
+    type User = TestUser;
+    const INFO: ProviderInfo = ProviderInfo {
+        id: "nopkce",
+        pkce: Pkce::None,
+        ..TestProvider::INFO
+    };
+    const MAKES_CLIENT_SECRET: bool = OWN_SECRET;
+    async fn fetch_user(&self, request: UserRequest<'_>) -> Result<TestUser, Error> {
+        TestProvider.fetch_user(request).await
+    }
+    fn client_secret(&self, _: &str) -> Result<Option<ClientSecret>, Error> {
+        Ok(OWN_SECRET.then(|| ClientSecret::new("a-minted-secret".to_owned())))
+    }
+}
+
+#[test]
+fn a_public_client_needs_pkce_or_a_secret_the_provider_makes() {
+    let redirect = "http://app.test/cb".parse::<portcullis::Url>().unwrap();
+    let public = || ClientConfig::public("cid").redirect_uri(redirect.clone());
+
+    // Without PKCE and without a secret, a stolen code could be redeemed by anyone.
+    let err = OAuthClient::new(NoPkce::<false>, public(), MemoryAdapter::<()>::new()).unwrap_err();
+    assert_eq!(err.code(), "INVALID_CONFIG");
+    assert!(err.to_string().contains("PKCE"), "{err}");
+
+    let confidential = ClientConfig::new("cid", "csecret").redirect_uri(redirect.clone());
+    assert!(OAuthClient::new(NoPkce::<false>, confidential, MemoryAdapter::<()>::new()).is_ok());
+    assert!(OAuthClient::new(NoPkce::<true>, public(), MemoryAdapter::<()>::new()).is_ok());
+    // With PKCE, a public client is what PKCE is for.
+    assert!(OAuthClient::new(TestProvider, public(), MemoryAdapter::<()>::new()).is_ok());
 }
 
 #[test]

@@ -332,6 +332,9 @@ impl Provider for Apple {
         docs_url: "https://developer.apple.com/documentation/signinwithapplerestapi",
     };
 
+    /// The secret is the ES256 JWT [`client_secret`](Provider::client_secret) mints.
+    const MAKES_CLIENT_SECRET: bool = true;
+
     fn authorization_params(&self) -> Vec<(&'static str, String)> {
         vec![("response_mode", self.response_mode.as_str().to_owned())]
     }
