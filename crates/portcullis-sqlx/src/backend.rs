@@ -54,6 +54,88 @@ macro_rules! sql_adapter {
             }
         }
 
+        impl<A> $crate::SqlxAdapter<$db, A> {
+            /// Stores the provider `tokens` of identity `key`, sealed with `token_key`,
+            /// in place of what was stored for it: after a sign-in, and after each
+            /// refresh (a rotated refresh token replaces the spent one).
+            ///
+            /// # Errors
+            ///
+            /// [`StoreError::KeyNotFound`](portcullis::StoreError::KeyNotFound) when no
+            /// user has `key`; [`StoreError::Backend`](portcullis::StoreError::Backend)
+            /// when the database fails.
+            pub async fn save_tokens(
+                &self,
+                key: &portcullis::Key,
+                tokens: &portcullis::Tokens,
+                token_key: &$crate::TokenKey,
+            ) -> Result<(), portcullis::StoreError> {
+                let sealed = token_key.seal(key, tokens)?;
+                sqlx::query($sql::UPSERT_TOKENS)
+                    .bind(key.provider_id())
+                    .bind(key.provider_user_id())
+                    .bind(sealed)
+                    .bind($crate::now())
+                    .execute(&self.pool)
+                    .await
+                    .map_err(|e| match $crate::store_error(e, None) {
+                        portcullis::StoreError::UserNotFound => {
+                            portcullis::StoreError::KeyNotFound(key.clone())
+                        }
+                        other => other,
+                    })?;
+                Ok(())
+            }
+
+            /// The provider tokens stored for identity `key`, opened with `token_key`;
+            /// `None` when none are stored. They are removed with the identity.
+            ///
+            /// # Errors
+            ///
+            /// [`StoreError::Backend`](portcullis::StoreError::Backend) when the
+            /// database fails, or when the stored tokens do not open with `token_key`
+            /// (another key, or altered).
+            pub async fn tokens(
+                &self,
+                key: &portcullis::Key,
+                token_key: &$crate::TokenKey,
+            ) -> Result<Option<portcullis::Tokens>, portcullis::StoreError> {
+                use sqlx::Row as _;
+                let fail = |e| $crate::store_error(e, None);
+                let Some(row) = sqlx::query($sql::TOKENS_OF_KEY)
+                    .bind(key.provider_id())
+                    .bind(key.provider_user_id())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(fail)?
+                else {
+                    return Ok(None);
+                };
+                let sealed: Vec<u8> = row.try_get(0).map_err(fail)?;
+                token_key.open(key, &sealed).map(Some)
+            }
+
+            /// Removes the provider tokens stored for identity `key` (on sign-out, after
+            /// revoking them). Returns whether there were any.
+            ///
+            /// # Errors
+            ///
+            /// [`StoreError::Backend`](portcullis::StoreError::Backend) when the database fails.
+            pub async fn delete_tokens(
+                &self,
+                key: &portcullis::Key,
+            ) -> Result<bool, portcullis::StoreError> {
+                let deleted = sqlx::query($sql::DELETE_TOKENS)
+                    .bind(key.provider_id())
+                    .bind(key.provider_user_id())
+                    .execute(&self.pool)
+                    .await
+                    .map_err(|e| $crate::store_error(e, None))?
+                    .rows_affected();
+                Ok(deleted > 0)
+            }
+        }
+
         impl<A> $crate::SqlxAdapter<$db, A>
         where
             A: serde::de::DeserializeOwned,

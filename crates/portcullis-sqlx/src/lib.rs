@@ -34,7 +34,45 @@
 //!   one identity is one user), `user_id` (foreign key to users, `ON DELETE CASCADE`),
 //!   `verified_email` (the identity's provider-verified email, lowercased, or `NULL`),
 //!   `created_at`.
+//! * `portcullis_tokens`: `provider_id`, `provider_user_id` (the primary key, and a
+//!   foreign key to `portcullis_keys`, `ON DELETE CASCADE`), `sealed` (the identity's
+//!   provider tokens, encrypted: `BLOB` / `BYTEA`), `updated_at`.
 //! * `portcullis_migrations`: which schema versions are applied.
+//!
+//! # Provider tokens
+//!
+//! An app that calls the provider's API for its users keeps their tokens here:
+//! [`save_tokens`](SqlxAdapter::save_tokens) after the sign-in, then, for each call,
+//! [`tokens`](SqlxAdapter::tokens) and
+//! [`OAuthClient::fresh_access_token`](portcullis::OAuthClient::fresh_access_token), and
+//! `save_tokens` again when it refreshed them. They are sealed with AES-256-GCM under
+//! the app's [`TokenKey`], which stays out of the database, and bound to their identity:
+//! the database alone gives no access to anyone's provider account.
+//!
+//! ```no_run
+//! # async fn f(
+//! #     client: &portcullis::OAuthClient<portcullis_testkit::TestProvider, portcullis_sqlx::SqliteAdapter<String>>,
+//! #     session: portcullis::ProviderSession<portcullis_testkit::TestUser, portcullis_sqlx::SqliteAdapter<String>>,
+//! # ) -> Result<(), Box<dyn std::error::Error>> {
+//! use std::time::Duration;
+//! use portcullis_sqlx::TokenKey;
+//!
+//! let token_key = TokenKey::from_bytes([0; 32]); // 32 secret bytes, from the app's secrets
+//! let store = client.adapter();
+//! // After the sign-in:
+//! store.save_tokens(&session.key(), &session.tokens, &token_key).await?;
+//!
+//! // Later, to call the provider's API as that user:
+//! let key = session.key();
+//! if let Some(tokens) = store.tokens(&key, &token_key).await? {
+//!     let tokens = tokio::sync::Mutex::new(tokens);
+//!     let access_token = client.fresh_access_token(&tokens, Duration::from_secs(60)).await?;
+//!     store.save_tokens(&key, &*tokens.lock().await, &token_key).await?;
+//!     // … call the API with `access_token.secret()`.
+//! #   let _ = access_token;
+//! }
+//! # Ok(()) }
+//! ```
 //!
 //! Queries are built at run time (no `query!` macros), so building needs no database.
 //!
@@ -65,6 +103,9 @@ mod backend;
 mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+mod tokens;
+
+pub use tokens::TokenKey;
 
 /// A user in a SQL store.
 #[derive(Debug, Clone, PartialEq, Eq)]

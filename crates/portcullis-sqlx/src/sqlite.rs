@@ -60,15 +60,16 @@ mod dialect {
 
     pub(crate) const RECORD_MIGRATION: &str = "INSERT INTO portcullis_migrations (version, applied_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
 
-    pub(crate) const MIGRATIONS: &[(i64, &[&str])] = &[(
-        1,
-        &[
-            "CREATE TABLE portcullis_users (
+    pub(crate) const MIGRATIONS: &[(i64, &[&str])] = &[
+        (
+            1,
+            &[
+                "CREATE TABLE portcullis_users (
                 id INTEGER PRIMARY KEY AUTOINCREMENT,
                 attributes TEXT NOT NULL,
                 created_at INTEGER NOT NULL
             )",
-            "CREATE TABLE portcullis_keys (
+                "CREATE TABLE portcullis_keys (
                 provider_id TEXT NOT NULL,
                 provider_user_id TEXT NOT NULL,
                 user_id INTEGER NOT NULL REFERENCES portcullis_users (id) ON DELETE CASCADE,
@@ -76,10 +77,27 @@ mod dialect {
                 created_at INTEGER NOT NULL,
                 PRIMARY KEY (provider_id, provider_user_id)
             )",
-            "CREATE INDEX portcullis_keys_user_id ON portcullis_keys (user_id)",
-            "CREATE INDEX portcullis_keys_verified_email ON portcullis_keys (verified_email)",
-        ],
-    )];
+                "CREATE INDEX portcullis_keys_user_id ON portcullis_keys (user_id)",
+                "CREATE INDEX portcullis_keys_verified_email ON portcullis_keys (verified_email)",
+            ],
+        ),
+        (
+            2,
+            &[
+                // Sealed (`TokenKey`), so the database alone gives no provider access; gone
+                // with the identity they belong to.
+                "CREATE TABLE portcullis_tokens (
+                provider_id TEXT NOT NULL,
+                provider_user_id TEXT NOT NULL,
+                sealed BLOB NOT NULL,
+                updated_at INTEGER NOT NULL,
+                PRIMARY KEY (provider_id, provider_user_id),
+                FOREIGN KEY (provider_id, provider_user_id)
+                    REFERENCES portcullis_keys (provider_id, provider_user_id) ON DELETE CASCADE
+            )",
+            ],
+        ),
+    ];
 
     pub(crate) const USER_BY_KEY: &str = "SELECT u.id, u.attributes, u.created_at
         FROM portcullis_keys k JOIN portcullis_users u ON u.id = k.user_id
@@ -113,4 +131,15 @@ mod dialect {
         "SELECT DISTINCT u.id, u.attributes, u.created_at
         FROM portcullis_keys k JOIN portcullis_users u ON u.id = k.user_id
         WHERE k.verified_email = ?1 LIMIT 2";
+
+    pub(crate) const UPSERT_TOKENS: &str = "INSERT INTO portcullis_tokens
+        (provider_id, provider_user_id, sealed, updated_at) VALUES (?1, ?2, ?3, ?4)
+        ON CONFLICT (provider_id, provider_user_id)
+        DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at";
+
+    pub(crate) const TOKENS_OF_KEY: &str =
+        "SELECT sealed FROM portcullis_tokens WHERE provider_id = ?1 AND provider_user_id = ?2";
+
+    pub(crate) const DELETE_TOKENS: &str =
+        "DELETE FROM portcullis_tokens WHERE provider_id = ?1 AND provider_user_id = ?2";
 }

@@ -40,7 +40,7 @@ impl fmt::Debug for IdToken {
 /// and whatever else the provider put in its token response.
 ///
 /// Secrets are redacted in `Debug`. `Tokens` is `Serialize`/`Deserialize` so an app can
-/// keep them — encrypt them at rest.
+/// keep them — encrypt them at rest (`portcullis-sqlx`'s `save_tokens` does).
 #[derive(Clone, Serialize, Deserialize)]
 pub struct Tokens {
     access_token: AccessToken,

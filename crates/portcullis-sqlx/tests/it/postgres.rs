@@ -54,7 +54,7 @@ async fn postgres_behaves_like_a_store() {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(versions, [1]);
+    assert_eq!(versions, [1, 2]);
 
     // Attributes are JSONB that Postgres can query.
     let store = &stores[0];

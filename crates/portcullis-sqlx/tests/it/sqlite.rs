@@ -71,7 +71,7 @@ async fn migrate_twice_is_a_no_op_and_data_survives_a_reopen() {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(versions, [1]);
+    assert_eq!(versions, [1, 2]);
     let found = reopened
         .user_by_key(&Key::new("github", "1"))
         .await
