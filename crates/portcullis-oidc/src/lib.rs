@@ -71,7 +71,7 @@
 //! refresh is verified too. The serde helpers of [`claims`] read the
 //! shapes issuers really send (`email_verified: "true"`, `updated_at` as a date).
 //!
-//! [`domain_base_url`] reads the domain of an issuer whose endpoints are on it (an Auth0
+//! [`portcullis::domain_base_url`] reads the domain of an issuer whose endpoints are on it (an Auth0
 //! tenant, an Okta org) as users type it.
 //!
 //! Issuers that spell their identifier more than one way are verified with
@@ -102,7 +102,6 @@
 mod algorithm;
 pub mod claims;
 mod clock;
-mod domain;
 mod jwks;
 mod metadata;
 mod provider;
@@ -111,7 +110,6 @@ mod verifier;
 
 pub use algorithm::Algorithm;
 pub use clock::Clock;
-pub use domain::domain_base_url;
 pub use jwks::Jwks;
 pub use metadata::OidcMetadata;
 pub use provider::{LogoutRequest, Oidc, OidcOptions};

@@ -41,6 +41,7 @@ mod authorization;
 mod callback;
 mod client;
 mod config;
+mod domain;
 mod erased;
 mod error;
 mod http;
@@ -55,6 +56,7 @@ pub use authorization::{AuthorizationUrl, PendingAuthorization};
 pub use callback::CallbackParams;
 pub use client::{OAuthClient, OAuthProvider};
 pub use config::ClientConfig;
+pub use domain::domain_base_url;
 pub use erased::{AnyUser, BoxedSignIn, DynOAuthProvider, ErasedOAuthProvider};
 pub use error::{
     BoxError, CallbackError, Error, IdTokenError, OAuthErrorResponse, Phase, RequestError,

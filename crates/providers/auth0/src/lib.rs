@@ -72,7 +72,7 @@ use portcullis::{
     ClientAuth, Endpoints, Error, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Refresh,
     Refreshed, Revoke, Url, UserRequest,
 };
-use portcullis_oidc::{Algorithm, IdTokenVerifier, Jwks, claims, domain_base_url};
+use portcullis_oidc::{Algorithm, IdTokenVerifier, Jwks, claims};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -121,7 +121,7 @@ impl Auth0 {
 
 /// `domain` as `https://host[:port]/`.
 fn base_url(domain: &str) -> Result<Url, Error> {
-    domain_base_url(domain, "Auth0 domain")
+    portcullis::domain_base_url(domain, "Auth0 domain")
 }
 
 fn join(base: &Url, path: &str) -> Url {
@@ -329,7 +329,7 @@ mod tests {
 
     #[test]
     fn domains_become_https_base_urls() {
-        // The rules (and all their cases) are `portcullis_oidc::domain_base_url`'s: here,
+        // The rules (and all their cases) are `portcullis::domain_base_url`'s: here,
         // that an Auth0 domain follows them and is named so in errors.
         for (domain, base) in [
             (

@@ -108,30 +108,9 @@ impl Mastodon {
     /// `http` to a remote host, a path (Mastodon runs at the root of its domain), a
     /// query, a fragment or credentials.
     pub fn new(domain: &str) -> Result<Mastodon, Error> {
+        let base = portcullis::domain_base_url(domain, "Mastodon instance")?;
         let invalid =
             |why: &str| Error::Config(format!("invalid Mastodon instance `{domain}`: {why}"));
-        let text = domain.trim();
-        let base = if text.contains("://") {
-            Url::parse(text)
-        } else {
-            Url::parse(&format!("https://{text}"))
-        }
-        .map_err(|e| invalid(&e.to_string()))?;
-        match base.scheme() {
-            "https" => {}
-            "http" if is_loopback(&base) => {}
-            _ => return Err(invalid("use https (http only for a local server)")),
-        }
-        if base.path() != "/"
-            || base.query().is_some()
-            || base.fragment().is_some()
-            || !base.username().is_empty()
-            || base.password().is_some()
-        {
-            return Err(invalid(
-                "an instance is a domain, without path, query or credentials",
-            ));
-        }
         let host = base
             .host_str()
             .map(|host| host.trim_end_matches('.'))
@@ -159,19 +138,6 @@ impl Mastodon {
         self.base
             .join(path)
             .unwrap_or_else(|e| unreachable!("`{path}` is a valid relative path: {e}"))
-    }
-}
-
-/// Whether `url`'s host is `localhost` or a loopback address.
-fn is_loopback(url: &Url) -> bool {
-    match url.host_str() {
-        Some("localhost") => true,
-        Some(host) => host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback()),
-        None => false,
     }
 }
 

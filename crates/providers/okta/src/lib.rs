@@ -65,7 +65,7 @@ use portcullis::{
     ClientAuth, Endpoints, Error, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Refresh,
     Refreshed, Revoke, Url, UserRequest,
 };
-use portcullis_oidc::{Algorithm, IdTokenVerifier, Jwks, claims, domain_base_url};
+use portcullis_oidc::{Algorithm, IdTokenVerifier, Jwks, claims};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -171,7 +171,7 @@ impl Okta {
 
 /// `domain` as `https://host[:port]/`.
 fn base_url(domain: &str) -> Result<Url, Error> {
-    domain_base_url(domain, "Okta domain")
+    portcullis::domain_base_url(domain, "Okta domain")
 }
 
 /// `base` joined with a relative `path` (`base` ends with `/`).

@@ -65,7 +65,7 @@ use portcullis::{
     ClientAuth, Endpoints, Error, Pkce, Profile, Provider, ProviderInfo, ProviderUser, Refresh,
     Refreshed, Revoke, Url, UserRequest,
 };
-use portcullis_oidc::{Algorithm, IdTokenVerifier, Jwks, claims, domain_base_url};
+use portcullis_oidc::{Algorithm, IdTokenVerifier, Jwks, claims};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -134,7 +134,7 @@ impl Salesforce {
 
 /// `domain` as `https://host[:port]/`.
 fn base_url(domain: &str) -> Result<Url, Error> {
-    domain_base_url(domain, "Salesforce My Domain")
+    portcullis::domain_base_url(domain, "Salesforce My Domain")
 }
 
 fn join(base: &Url, path: &str) -> Url {

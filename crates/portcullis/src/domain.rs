@@ -1,16 +1,20 @@
-//! [`domain_base_url`]: an issuer's domain, as its users type it, as a base URL.
+//! [`domain_base_url`]: a server's domain, as its users type it, as a base URL.
 
-use portcullis::{Error, Url};
+use url::Url;
+
+use crate::error::Error;
 
 /// `domain` — a host name with an optional port, with or without `https://`, such as an
-/// Auth0 tenant (`tenant-1.id.example`), an Okta org or a Salesforce My Domain — as
-/// the base URL `https://host[:port]/` of an issuer whose endpoints are on that domain.
+/// Auth0 tenant (`tenant-1.id.example`), an Okta org, a Salesforce My Domain or a
+/// Mastodon instance — as the base URL `https://host[:port]/` of a server whose
+/// endpoints are on that domain: what a provider crate for a tenant or an instance reads
+/// its users' setting with.
 /// Surrounding white space is ignored. `http://` is accepted for `localhost` and
 /// loopback addresses only (a local test server). `what` names the domain in errors
 /// (`"Auth0 domain"`).
 ///
 /// ```
-/// use portcullis_oidc::domain_base_url;
+/// use portcullis::domain_base_url;
 ///
 /// let base = domain_base_url("acme.id.example", "Auth0 domain")?;
 /// assert_eq!(base.as_str(), "https://acme.id.example/");
