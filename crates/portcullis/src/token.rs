@@ -205,10 +205,25 @@ struct TokenResponseVisitor;
 struct TokenTypeField(BasicTokenType);
 struct SecondsField(Option<u64>);
 struct ScopesField(Option<Vec<Scope>>);
+struct IdTokenField(Option<IdToken>);
 
 impl<'de> Deserialize<'de> for TokenTypeField {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         token_type(d).map(TokenTypeField)
+    }
+}
+
+/// An ID token, or none: `null`, or `false` as Tumblr documents it for a grant without
+/// OpenID Connect. Any other value is refused.
+impl<'de> Deserialize<'de> for IdTokenField {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match serde_json::Value::deserialize(d)? {
+            serde_json::Value::String(token) => Ok(IdTokenField(Some(IdToken::new(token)))),
+            serde_json::Value::Null | serde_json::Value::Bool(false) => Ok(IdTokenField(None)),
+            _ => Err(serde::de::Error::custom(
+                "expected an ID token string, null or false",
+            )),
+        }
     }
 }
 
@@ -278,7 +293,7 @@ impl<'de> serde::de::Visitor<'de> for TokenResponseVisitor {
                 }
                 "id_token" => {
                     once(&id_token, "id_token")?;
-                    id_token = Some(map.next_value()?);
+                    id_token = Some(map.next_value::<IdTokenField>()?.0);
                 }
                 _ => {
                     let value = map.next_value()?;
@@ -437,6 +452,25 @@ mod tests {
         assert_eq!(t.id_token().unwrap().secret(), "a.b.c");
         assert_eq!(t.extra()["foo"], 1);
         assert!(!t.is_expired());
+    }
+
+    #[test]
+    fn id_token_false_or_null_is_none_tumblr() {
+        for json in [
+            r#"{"access_token":"at","token_type":"bearer","id_token":false}"#,
+            r#"{"access_token":"at","token_type":"bearer","id_token":null}"#,
+        ] {
+            assert!(parse(json).unwrap().id_token().is_none(), "{json}");
+        }
+        for json in [
+            r#"{"access_token":"at","token_type":"bearer","id_token":true}"#,
+            r#"{"access_token":"at","token_type":"bearer","id_token":{"a":1}}"#,
+        ] {
+            assert!(
+                matches!(parse(json), Err(RequestErrorKind::InvalidResponse { .. })),
+                "{json}"
+            );
+        }
     }
 
     #[test]
