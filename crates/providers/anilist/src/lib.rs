@@ -168,23 +168,19 @@ pub struct AniListAvatar {
     pub medium: Option<String>,
 }
 
-/// `text` trimmed, unless that leaves nothing.
-fn non_empty(text: Option<&str>) -> Option<&str> {
-    text.map(str::trim).filter(|text| !text.is_empty())
-}
-
 impl ProviderUser for AniListUser {
     fn provider_user_id(&self) -> String {
         self.id.to_string()
     }
 
     fn profile(&self) -> Profile {
-        let name = non_empty(Some(&self.name)).map(str::to_owned);
+        let name = Some(self.name.clone());
         let avatar = self
             .avatar
             .as_ref()
             .and_then(|avatar| {
-                non_empty(avatar.large.as_deref()).or(non_empty(avatar.medium.as_deref()))
+                Profile::non_blank(avatar.large.as_deref())
+                    .or(Profile::non_blank(avatar.medium.as_deref()))
             })
             .map(str::to_owned);
         // AniList has one name per user, its username.

@@ -195,21 +195,20 @@ pub struct DribbbleTeam {
     pub updated_at: Option<String>,
 }
 
-/// `text` trimmed, unless that leaves nothing.
-fn non_empty(text: Option<&str>) -> Option<&str> {
-    text.map(str::trim).filter(|text| !text.is_empty())
-}
-
 impl ProviderUser for DribbbleUser {
     fn provider_user_id(&self) -> String {
         self.id.to_string()
     }
 
     fn profile(&self) -> Profile {
-        let login = non_empty(self.login.as_deref());
+        let login = Profile::non_blank(self.login.as_deref());
         Profile::new(self.provider_user_id())
-            .with_name(non_empty(self.name.as_deref()).or(login).map(str::to_owned))
+            .with_name(
+                Profile::non_blank(self.name.as_deref())
+                    .or(login)
+                    .map(str::to_owned),
+            )
             .with_username(login.map(str::to_owned))
-            .with_avatar_url(non_empty(self.avatar_url.as_deref()).map(str::to_owned))
+            .with_avatar_url(self.avatar_url.clone())
     }
 }

@@ -225,27 +225,22 @@ pub struct LinearOrganization {
     pub url_key: Option<String>,
 }
 
-/// `text` trimmed, unless that leaves nothing.
-fn non_empty(text: Option<&str>) -> Option<&str> {
-    text.map(str::trim).filter(|text| !text.is_empty())
-}
-
 impl ProviderUser for LinearUser {
     fn provider_user_id(&self) -> String {
         self.id.clone()
     }
 
     fn profile(&self) -> Profile {
-        let display_name = non_empty(self.display_name.as_deref());
+        let display_name = Profile::non_blank(self.display_name.as_deref());
         Profile::new(self.provider_user_id())
             .with_name(
-                non_empty(self.name.as_deref())
+                Profile::non_blank(self.name.as_deref())
                     .or(display_name)
                     .map(str::to_owned),
             )
             .with_username(display_name.map(str::to_owned))
             // Linear's user has no verification flag: never verified.
-            .with_email(non_empty(self.email.as_deref()).map(str::to_owned), false)
-            .with_avatar_url(non_empty(self.avatar_url.as_deref()).map(str::to_owned))
+            .with_email(self.email.clone(), false)
+            .with_avatar_url(self.avatar_url.clone())
     }
 }

@@ -190,11 +190,6 @@ impl NotionUser {
     }
 }
 
-/// `text` trimmed, unless that leaves nothing.
-fn non_empty(text: Option<&str>) -> Option<&str> {
-    text.map(str::trim).filter(|text| !text.is_empty())
-}
-
 impl ProviderUser for NotionUser {
     fn provider_user_id(&self) -> String {
         self.id.clone()
@@ -202,9 +197,9 @@ impl ProviderUser for NotionUser {
 
     fn profile(&self) -> Profile {
         Profile::new(self.provider_user_id())
-            .with_name(non_empty(self.name.as_deref()).map(str::to_owned))
+            .with_name(self.name.clone())
             // Notion's user object has no verification flag: never verified.
-            .with_email(non_empty(self.email()).map(str::to_owned), false)
-            .with_avatar_url(non_empty(self.avatar_url.as_deref()).map(str::to_owned))
+            .with_email(self.email().map(str::to_owned), false)
+            .with_avatar_url(self.avatar_url.clone())
     }
 }
